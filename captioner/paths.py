@@ -1,0 +1,24 @@
+"""Where Captioner keeps its files: the user data, config and cache folders (platformdirs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Captioner"
+
+
+def data_dir() -> Path:
+    """User data folder: the default catalogue and the demo folder live here."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """User config folder: the house style TOML file lives here."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """User cache folder: thumbnails."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))

@@ -1,0 +1,80 @@
+"""Fixtures shared by every test: the third-party corpus, photo-like JPEG files, ExifTool as the referee."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the real user folders: point HOME / XDG folders and the catalogue at a temporary place."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("CAPTIONER_CATALOGUE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The shared third-party corpus folder (read-only: copy a file before writing to it)."""
+    if not CORPUS.is_dir():
+        pytest.fail(f"shared corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def corpus_copy(corpus: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a corpus file (path relative to the corpus root) into tmp_path and return the copy."""
+
+    def copy(rel: str) -> Path:
+        dst = tmp_path / Path(rel).name
+        shutil.copyfile(corpus / rel, dst)
+        return dst
+
+    return copy
+
+
+def make_jpeg(path: Path, size: tuple[int, int] = (64, 48), seed: int = 0, quality: int = 85) -> Path:
+    """Write a plain JPEG (no metadata) with some structure in its pixels."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, (seed * 53) % 256))
+    draw = ImageDraw.Draw(img)
+    w, h = size
+    for i in range(0, w, max(1, w // 8)):
+        draw.line([(i, 0), (w - i, h)], fill=((i * 5 + seed) % 256, 128, 200), width=2)
+    img.save(path, "JPEG", quality=quality)
+    return path
+
+
+@pytest.fixture
+def jpeg(tmp_path: Path) -> Path:
+    """A fresh metadata-free JPEG in tmp_path."""
+    return make_jpeg(tmp_path / "bna_0001.jpg")
+
+
+def exiftool_json(path: Path, *tags: str) -> dict:
+    """What ExifTool (the referee) reads from `path`: ``exiftool -json -G1 -a -charset iptc=UTF8``."""
+    cmd = ["exiftool", "-json", "-G1", "-a", "-struct", "-charset", "iptc=UTF8", *tags, str(path)]
+    out = subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    return json.loads(out.stdout.decode("utf-8"))[0]
+
+
+@pytest.fixture(scope="session")
+def exiftool() -> Callable[..., dict]:
+    """ExifTool as a test oracle; the suite fails (never skips) when it is missing."""
+    if shutil.which("exiftool") is None:
+        pytest.fail("exiftool is not installed (apt-get install libimage-exiftool-perl)")
+    return exiftool_json
