@@ -37,7 +37,7 @@ class Field:
     iim_max: int | None
     """IIM byte limit per value (per repetition for lists)."""
     mwg_exif_first: bool = False
-    """MWG reads a non-empty EXIF value first (caption, byline, copyright)."""
+    """MWG reads a non-empty EXIF value first (caption, byline, copyright, date)."""
 
     @property
     def is_list(self) -> bool:
@@ -52,6 +52,7 @@ class Field:
 
 _T, _L, _S, _B = XmpKind.TEXT, XmpKind.LANG_ALT, XmpKind.SEQ, XmpKind.BAG
 
+# fmt: off
 FIELDS: tuple[Field, ...] = (
     Field("caption", "Caption", "Xmp.dc.description", _L, ("Iptc.Application2.Caption",),
           "Exif.Image.ImageDescription", 2000, mwg_exif_first=True),
@@ -67,7 +68,8 @@ FIELDS: tuple[Field, ...] = (
           "Exif.Image.Copyright", 128, mwg_exif_first=True),
     Field("keywords", "Keywords", "Xmp.dc.subject", _B, ("Iptc.Application2.Keywords",), None, 64),
     Field("date_created", "Date created", "Xmp.photoshop.DateCreated", _T,
-          ("Iptc.Application2.DateCreated", "Iptc.Application2.TimeCreated"), "Exif.Photo.DateTimeOriginal", 8),
+          ("Iptc.Application2.DateCreated", "Iptc.Application2.TimeCreated"), "Exif.Photo.DateTimeOriginal", 8,
+          mwg_exif_first=True),
     Field("city", "City", "Xmp.photoshop.City", _T, ("Iptc.Application2.City",), None, 32),
     Field("sublocation", "Sublocation", "Xmp.iptc.Location", _T, ("Iptc.Application2.SubLocation",), None, 32),
     Field("state", "Province / state", "Xmp.photoshop.State", _T, ("Iptc.Application2.ProvinceState",), None, 32),
@@ -82,6 +84,7 @@ FIELDS: tuple[Field, ...] = (
           None, 32),
     Field("alt_text", "Alt text (accessibility)", "Xmp.iptc.AltTextAccessibility", _L, (), None, None),
 )
+# fmt: on
 
 FIELD_BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 FIELD_KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS)

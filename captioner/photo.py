@@ -23,7 +23,8 @@ class FileStamp:
 
     size: int
     mtime_ns: int
-    sha256: str
+    sha256: str | None
+    """SHA-256 of the content; None when only the metadata segments were read (``captioner show``)."""
 
     @classmethod
     def of_bytes(cls, path: Path, data: bytes) -> FileStamp:
@@ -35,6 +36,12 @@ class FileStamp:
     def of_file(cls, path: Path) -> FileStamp:
         """Stamp of the file as it is on disk now."""
         return cls.of_bytes(path, Path(path).read_bytes())
+
+    def matches(self, other: FileStamp) -> bool:
+        """Whether two stamps describe the same content: by hash when both have one, else size and mtime."""
+        if self.sha256 and other.sha256:
+            return self.size == other.size and self.sha256 == other.sha256
+        return self.size == other.size and self.mtime_ns == other.mtime_ns
 
 
 @dataclass

@@ -1,0 +1,227 @@
+"""The few JPEG structures python-exiv2 does not expose: segments, the Photoshop IRB digest, extended XMP.
+
+* The Photoshop IPTC digest (image resource 0x0425) is the MD5 of the IIM block (resource 0x0404). Readers
+  following the MWG guidelines use it to tell whether XMP is in step with IIM; exiv2 leaves it stale, so the
+  writer recomputes it here.
+* Extended XMP (XMP split over several APP1 segments) is reassembled here; exiv2 reads the main packet only.
+* The image data (first SOS marker to the end of the file) must come out of a write byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+PHOTOSHOP_HEADER = b"Photoshop 3.0\x00"
+XMP_EXT_HEADER = b"http://ns.adobe.com/xmp/extension/\x00"
+IRB_IPTC = 0x0404
+IRB_DIGEST = 0x0425
+_IRB_SIGNATURES = (b"8BIM", b"PHUT", b"AgHg", b"DCSR")
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+_MAX_SEGMENT_PAYLOAD = 65533
+
+
+class JpegError(ValueError):
+    """The bytes are not a well-formed JPEG header."""
+
+
+@dataclass
+class JpegHeader:
+    """What the segments before the first SOS marker hold that we care about."""
+
+    sos_offset: int = -1
+    """Offset of the first SOS marker (the image data runs from here to the end of the file)."""
+    app13: list[bytes] = field(default_factory=list)
+    """Payloads (after the ``Photoshop 3.0`` header) of the Photoshop APP13 segments, in order."""
+    extended_xmp: list[bytes] = field(default_factory=list)
+    """Payloads (after the extension header) of extended-XMP APP1 segments."""
+
+
+def is_jpeg(head: bytes) -> bool:
+    """True when `head` starts like a JPEG file."""
+    return head[:3] == b"\xff\xd8\xff"
+
+
+def read_header(stream: BinaryIO, keep_payloads: bool = True) -> JpegHeader:
+    """Walk the segments of a JPEG up to the first SOS marker, keeping APP13 and extended-XMP payloads."""
+    header = JpegHeader()
+    if stream.read(2) != b"\xff\xd8":
+        raise JpegError("not a JPEG file")
+    while True:
+        byte = stream.read(1)
+        if not byte:
+            raise JpegError("JPEG ends before its image data")
+        if byte != b"\xff":
+            raise JpegError("corrupt JPEG segment marker")
+        marker = stream.read(1)
+        while marker == b"\xff":
+            marker = stream.read(1)
+        if not marker:
+            raise JpegError("JPEG ends before its image data")
+        code = marker[0]
+        if code in _STANDALONE:
+            continue
+        if code == 0xDA:
+            header.sos_offset = stream.tell() - 2
+            return header
+        if code == 0xD9:
+            raise JpegError("JPEG has no image data")
+        raw_len = stream.read(2)
+        if len(raw_len) != 2:
+            raise JpegError("JPEG ends inside a segment")
+        (length,) = struct.unpack(">H", raw_len)
+        if length < 2:
+            raise JpegError("corrupt JPEG segment length")
+        if keep_payloads and code in (0xED, 0xE1):
+            payload = stream.read(length - 2)
+            if len(payload) != length - 2:
+                raise JpegError("JPEG ends inside a segment")
+            if code == 0xED and payload.startswith(PHOTOSHOP_HEADER):
+                header.app13.append(payload[len(PHOTOSHOP_HEADER) :])
+            elif code == 0xE1 and payload.startswith(XMP_EXT_HEADER):
+                header.extended_xmp.append(payload[len(XMP_EXT_HEADER) :])
+        else:
+            stream.seek(length - 2, io.SEEK_CUR)
+
+
+def header_of_bytes(data: bytes) -> JpegHeader:
+    """:func:`read_header` over bytes in memory."""
+    return read_header(io.BytesIO(data))
+
+
+@dataclass
+class Resource:
+    """One Photoshop image resource block."""
+
+    signature: bytes
+    rid: int
+    name: bytes
+    data: bytes
+
+    def to_bytes(self) -> bytes:
+        """Serialised block, with the Pascal name and the data padded to even lengths."""
+        name = bytes([len(self.name)]) + self.name
+        if len(name) % 2:
+            name += b"\x00"
+        data = self.data + (b"\x00" if len(self.data) % 2 else b"")
+        return self.signature + struct.pack(">H", self.rid) + name + struct.pack(">I", len(self.data)) + data
+
+
+def parse_resources(irb: bytes) -> list[Resource]:
+    """Parse concatenated Photoshop image resource blocks; stops quietly at trailing garbage."""
+    out: list[Resource] = []
+    pos = 0
+    while pos + 12 <= len(irb):
+        sig = irb[pos : pos + 4]
+        if sig not in _IRB_SIGNATURES:
+            break
+        (rid,) = struct.unpack(">H", irb[pos + 4 : pos + 6])
+        nlen = irb[pos + 6]
+        name = irb[pos + 7 : pos + 7 + nlen]
+        pos += 6 + 1 + nlen + ((1 + nlen) % 2)
+        if pos + 4 > len(irb):
+            break
+        (size,) = struct.unpack(">I", irb[pos : pos + 4])
+        pos += 4
+        if pos + size > len(irb):
+            break
+        out.append(Resource(sig, rid, name, irb[pos : pos + size]))
+        pos += size + (size % 2)
+    return out
+
+
+def digest_state(app13: list[bytes]) -> str:
+    """``absent``, ``current`` or ``stale``: the Photoshop IPTC digest against the IIM block it covers."""
+    resources = parse_resources(b"".join(app13))
+    iptc = next((r for r in resources if r.rid == IRB_IPTC), None)
+    digest = next((r for r in resources if r.rid == IRB_DIGEST), None)
+    if digest is None or iptc is None:
+        return "absent"
+    return "current" if hashlib.md5(iptc.data).digest() == digest.data else "stale"
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def fix_iptc_digest(data: bytes) -> bytes:
+    """Return `data` (a JPEG) with its Photoshop IPTC digest made current, or removed when there is no IIM.
+
+    A file with IIM but no digest gets one, as Photoshop and ExifTool do, so MWG readers know XMP is in step.
+    """
+    stream = io.BytesIO(data)
+    if stream.read(2) != b"\xff\xd8":
+        raise JpegError("not a JPEG file")
+    spans: list[tuple[int, int]] = []  # (start, end) of each Photoshop APP13 segment
+    payloads: list[bytes] = []
+    while True:
+        start = stream.tell()
+        marker = stream.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            raise JpegError("corrupt JPEG segment marker")
+        code = marker[1]
+        if code in _STANDALONE:
+            continue
+        if code in (0xDA, 0xD9):
+            break
+        (length,) = struct.unpack(">H", stream.read(2))
+        payload = stream.read(length - 2)
+        if code == 0xED and payload.startswith(PHOTOSHOP_HEADER):
+            spans.append((start, start + 2 + length))
+            payloads.append(payload[len(PHOTOSHOP_HEADER) :])
+    if not spans:
+        return data
+    resources = parse_resources(b"".join(payloads))
+    iptc = next((r for r in resources if r.rid == IRB_IPTC), None)
+    new_digest = hashlib.md5(iptc.data).digest() if iptc is not None else None
+    changed = False
+    kept: list[Resource] = []
+    have_digest = False
+    for res in resources:
+        if res.rid == IRB_DIGEST:
+            if new_digest is None or have_digest:
+                changed = True
+                continue
+            have_digest = True
+            if res.data != new_digest:
+                res = Resource(res.signature, res.rid, res.name, new_digest)
+                changed = True
+        kept.append(res)
+    if new_digest is not None and not have_digest:
+        kept.append(Resource(b"8BIM", IRB_DIGEST, b"", new_digest))
+        changed = True
+    if not changed:
+        return data
+    irb = b"".join(r.to_bytes() for r in kept)
+    chunk = _MAX_SEGMENT_PAYLOAD - len(PHOTOSHOP_HEADER)
+    segments = b"".join(
+        _segment(0xED, PHOTOSHOP_HEADER + irb[i : i + chunk]) for i in range(0, max(len(irb), 1), chunk)
+    )
+    out = bytearray(data[: spans[0][0]])
+    out += segments
+    for (_, end), nxt in zip(spans, [*spans[1:], None], strict=True):
+        out += data[end : nxt[0] if nxt else None]
+    return bytes(out)
+
+
+def assemble_extended_xmp(segments: list[bytes]) -> bytes | None:
+    """Reassemble extended XMP (GUID, full length, offset, chunk per segment) into one packet."""
+    if not segments:
+        return None
+    by_guid: dict[bytes, dict[int, bytes]] = {}
+    lengths: dict[bytes, int] = {}
+    for seg in segments:
+        if len(seg) < 40:
+            continue
+        guid = seg[:32]
+        total, offset = struct.unpack(">II", seg[32:40])
+        lengths[guid] = total
+        by_guid.setdefault(guid, {})[offset] = seg[40:]
+    for guid, chunks in by_guid.items():
+        buf = b"".join(chunks[o] for o in sorted(chunks))
+        if len(buf) == lengths[guid]:
+            return buf
+    return None

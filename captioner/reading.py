@@ -1,0 +1,375 @@
+"""Reading captions and credits from image files, reconciled by the Metadata Working Group rules.
+
+Every value is kept per source (EXIF, IIM, XMP). The reconciled value follows ExifTool's MWG module: a
+non-empty EXIF value first (caption, byline, copyright, date), else XMP when there is no IIM or the Photoshop
+IPTC digest is absent or current, else IIM, except that an IIM value cut at its byte limit which XMP extends
+is read from XMP. Sources that disagree are reported as conflicts, never resolved silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import exiv2
+
+from captioner import iim, jpeg
+from captioner.errors import ReadError, UnsupportedFormatError
+from captioner.fields import FIELDS, Field, FieldValue, XmpKind, empty_value
+from captioner.photo import FileStamp, PhotoMetadata
+
+_quiet = False
+EXIF_DATE_OFFSET = "Exif.Photo.OffsetTimeOriginal"
+"""EXIF 2.31 time zone of DateTimeOriginal, read and written with date_created."""
+
+
+def quiet_exiv2() -> None:
+    """Stop exiv2 printing its warnings on stderr (called on first use, not at import)."""
+    global _quiet
+    if not _quiet:
+        exiv2.LogMsg.setLevel(exiv2.LogMsg.Level.error)
+        exiv2.LogMsg.setHandler(None)
+        if hasattr(exiv2, "enableBMFF"):
+            exiv2.enableBMFF(True)
+        _quiet = True
+
+
+def open_image(path: Path, data: bytes | None = None) -> Any:
+    """Open `path` (or `data`, its bytes) with exiv2 and read its metadata; errors become ReadError."""
+    quiet_exiv2()
+    try:
+        image = exiv2.ImageFactory.open(data if data is not None else str(path))
+    except exiv2.Exiv2Error as exc:
+        code = exc.args[0] if exc.args else None
+        if code in (exiv2.ErrorCode.kerFileContainsUnknownImageType, exiv2.ErrorCode.kerNotAnImage):
+            raise UnsupportedFormatError(path, "not an image file Captioner can read") from None
+        raise ReadError(path, _exiv2_reason(exc)) from None
+    try:
+        image.readMetadata()
+    except exiv2.Exiv2Error as exc:
+        raise ReadError(path, f"damaged metadata ({_exiv2_reason(exc)})") from None
+    return image
+
+
+def _exiv2_reason(exc: Exception) -> str:
+    msg = exc.args[1] if len(exc.args) > 1 else str(exc)
+    return str(msg).strip().rstrip(".") or type(exc).__name__
+
+
+def _stat_regular(path: Path) -> os.stat_result:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ReadError(path, exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ReadError(path, "is a folder, not a picture")
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadError(path, "not a regular file")
+    if st.st_size == 0:
+        raise ReadError(path, "empty file")
+    return st
+
+
+def read_metadata(path: str | Path, *, data: bytes | None = None) -> PhotoMetadata:
+    """Read and reconcile every field of the picture at `path`.
+
+    With `data` (the file's bytes, already read) the stamp carries a content hash, as a write needs; without
+    it, only the metadata segments are read and the stamp has size and mtime.
+    """
+    path = Path(path)
+    if data is None:
+        st = _stat_regular(path)
+        stamp = FileStamp(size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=None)
+    else:
+        stamp = FileStamp.of_bytes(path, data)
+    image = open_image(path, data)
+    return extract(path, image, stamp, data)
+
+
+def _jpeg_header(path: Path, data: bytes | None) -> jpeg.JpegHeader | None:
+    try:
+        if data is not None:
+            return jpeg.header_of_bytes(data)
+        with open(path, "rb") as fh:
+            return jpeg.read_header(fh)
+    except (OSError, jpeg.JpegError, ValueError):
+        return None
+
+
+def extract(path: Path, image: Any, stamp: FileStamp, data: bytes | None = None) -> PhotoMetadata:
+    """Build a :class:`PhotoMetadata` from an opened exiv2 image."""
+    mime = image.mimeType()
+    meta = PhotoMetadata(
+        path=path, format=mime, width=int(image.pixelWidth()), height=int(image.pixelHeight()), stamp=stamp
+    )
+    exif_data, iptc_data, xmp_data = image.exifData(), image.iptcData(), image.xmpData()
+    meta.has_exif, meta.has_iim, meta.has_xmp = (
+        exif_data.count() > 0,
+        iptc_data.count() > 0,
+        xmp_data.count() > 0,
+    )
+
+    header = None
+    if mime == "image/jpeg" and (meta.has_iim or "Xmp.xmpNote.HasExtendedXMP" in _xmp_keys(xmp_data)):
+        header = _jpeg_header(path, data)
+    extended = _extended_xmp(header) if header is not None else None
+
+    iim_values, charset_used = _read_iim(iptc_data)
+    meta.iim_charset = charset_used
+    if meta.has_iim and header is not None and header.app13:
+        meta.digest = jpeg.digest_state(header.app13)
+
+    for f in FIELDS:
+        exif_v = _read_exif(exif_data, f)
+        iim_v = _iim_for(f, iim_values)
+        xmp_v, langs = _read_xmp(xmp_data, f)
+        if xmp_v is None and extended is not None:
+            xmp_v, langs = _read_xmp(extended, f)
+        if langs:
+            meta.languages[f.key] = langs
+        sources = {"exif": exif_v, "iim": iim_v, "xmp": xmp_v}
+        if any(v is not None for v in sources.values()):
+            meta.sources[f.key] = sources
+        meta.fields[f.key] = _reconcile(f, exif_v, iim_v, xmp_v, meta.has_iim, meta.digest)
+        _compare(meta, f, exif_v, iim_v, xmp_v)
+
+    if meta.digest == "stale":
+        meta.warnings.append("IPTC digest is stale: IIM was changed by a program that did not update XMP")
+    if charset_used not in (None, "utf-8", "utf-8?"):
+        meta.warnings.append(f"IIM text is in a legacy character set ({charset_used}), not UTF-8")
+    return meta
+
+
+def _xmp_keys(xmp_data: Any) -> set[str]:
+    return {d.key() for d in xmp_data} if xmp_data.count() and xmp_data.count() < 400 else set()
+
+
+def _extended_xmp(header: jpeg.JpegHeader) -> Any | None:
+    """The extended XMP of a JPEG, parsed by opening the reassembled packet as an in-memory sidecar."""
+    packet = jpeg.assemble_extended_xmp(header.extended_xmp)
+    if packet is None:
+        return None
+    try:
+        side = exiv2.ImageFactory.open(packet)
+        side.readMetadata()
+    except exiv2.Exiv2Error:
+        return None
+    return side.xmpData()
+
+
+def _clean(text: str) -> str | None:
+    text = text.replace("\x00", "").rstrip()
+    return text if text.strip() else None
+
+
+def _read_exif(exif_data: Any, f: Field) -> FieldValue | None:
+    if f.exif is None:
+        return None
+    pos = exif_data.findKey(exiv2.ExifKey(f.exif))
+    if pos == exif_data.end():
+        return None
+    text, _how = iim.decode(pos.toString(), None)
+    text_or_none = _clean(text)
+    if text_or_none is None:
+        return None
+    if f.key == "date_created":
+        iso = _iso_from_exif(text_or_none)
+        offset = exif_data.findKey(exiv2.ExifKey(EXIF_DATE_OFFSET))
+        if iso and len(iso) > 10 and offset != exif_data.end():
+            zone = offset.toString().strip("\x00 ")
+            if re.fullmatch(r"[+-]\d{2}:\d{2}", zone):
+                iso += zone
+        return iso
+    if f.is_list:
+        return [p.strip() for p in text_or_none.split(";") if p.strip()]
+    return text_or_none
+
+
+def _read_iim(iptc_data: Any) -> tuple[dict[str, list[str]], str | None]:
+    """All IIM datasets as decoded text, and how the text was decoded."""
+    raw: dict[str, list[str]] = {}
+    for datum in iptc_data:
+        raw.setdefault(datum.key(), []).append(datum.toString())
+    declared = raw.get("Iptc.Envelope.CharacterSet", [None])[0]
+    codec = iim.codec_for_charset(declared)
+    used: str | None = None
+    out: dict[str, list[str]] = {}
+    for key, values in raw.items():
+        decoded = []
+        for v in values:
+            text, how = iim.decode(v, codec)
+            if not text.isascii() and (used is None or how == "cp1252" or used == "utf-8?"):
+                used = how if used != "cp1252" else used
+            decoded.append(text)
+        out[key] = decoded
+    if used is None and codec is not None:
+        used = codec
+    return out, used
+
+
+def _iim_for(f: Field, values: dict[str, list[str]]) -> FieldValue | None:
+    if not f.iim:
+        return None
+    if f.key == "date_created":
+        date = values.get(f.iim[0], [None])[0]
+        time = values.get(f.iim[1], [None])[0]
+        return _iso_from_iim(date, time)
+    items = [c for c in (_clean(v) for v in values.get(f.iim[0], [])) if c is not None]
+    if not items:
+        return None
+    return items if f.is_list else items[0]
+
+
+def _read_xmp(xmp_data: Any, f: Field) -> tuple[FieldValue | None, dict[str, str]]:
+    if f.xmp is None:
+        return None, {}
+    pos = xmp_data.findKey(exiv2.XmpKey(f.xmp))
+    if pos == xmp_data.end():
+        return None, {}
+    value = pos.value()
+    if f.xmp_kind is XmpKind.LANG_ALT:
+        try:
+            langs = {str(k): str(v) for k, v in value.items()}
+        except (AttributeError, TypeError):
+            langs = {"x-default": pos.toString()}
+        langs = {k: v for k, v in langs.items() if v.strip()}
+        if not langs:
+            return None, {}
+        main = langs.get("x-default", next(iter(langs.values())))
+        return _clean(main), langs
+    if f.is_list:
+        items = [value.toString(i) for i in range(value.count())]
+        cleaned = [c for c in (_clean(i) for i in items) if c is not None]
+        return (cleaned or None), {}
+    return _clean(pos.toString()), {}
+
+
+def _reconcile(
+    f: Field,
+    exif_v: FieldValue | None,
+    iim_v: FieldValue | None,
+    xmp_v: FieldValue | None,
+    has_iim: bool,
+    digest: str,
+) -> FieldValue:
+    """ExifTool's MWG rule (MWG.pm ``RawConv``), applied to every field that has an IIM and an XMP home."""
+    if f.mwg_exif_first and exif_v is not None:
+        return exif_v
+    if not has_iim or (xmp_v is not None and digest in ("absent", "current")):
+        return xmp_v if xmp_v is not None else empty_value(f.key)
+    if iim_v is None:
+        # IIM exists and was changed behind XMP's back (stale digest): IIM is the truth, and it has no value.
+        return empty_value(f.key)
+    return _recover_truncated(f, iim_v, xmp_v)
+
+
+def _recover_truncated(f: Field, iim_v: FieldValue, xmp_v: FieldValue | None) -> FieldValue:
+    """IIM, except where an IIM value is XMP's cut at the byte limit (as ExifTool's MWG module does)."""
+    if xmp_v is None or f.iim_max is None:
+        return iim_v
+    if isinstance(iim_v, list):
+        xl = xmp_v if isinstance(xmp_v, list) else [xmp_v]
+        return [x if i < len(xl) and iim.is_cut_of(v, x := xl[i], f.iim_max) else v for i, v in enumerate(iim_v)]
+    xs = xmp_v[0] if isinstance(xmp_v, list) else xmp_v
+    return xs if iim.is_cut_of(iim_v, xs, f.iim_max) else iim_v
+
+
+def _norm(v: FieldValue) -> FieldValue:
+    if isinstance(v, list):
+        return [unicodedata.normalize("NFC", x.strip()) for x in v]
+    return unicodedata.normalize("NFC", v.strip())
+
+
+def _same(f: Field, a: FieldValue, b: FieldValue, a_is_iim: bool = False) -> tuple[bool, bool]:
+    """(agree, a_is_cut): whether two source values agree, allowing an IIM value cut at the byte limit."""
+    if f.key == "date_created":
+        return _same_date(str(a), str(b)), False
+    na, nb = _norm(a), _norm(b)
+    if na == nb:
+        return True, False
+    if not a_is_iim:
+        return False, False
+    la = na if isinstance(na, list) else [na]
+    lb = nb if isinstance(nb, list) else [nb]
+    if len(la) != len(lb):
+        return False, False
+    ok = all(x == y or iim.cut(y, f.iim_max) == x for x, y in zip(la, lb, strict=True))
+    return ok, ok
+
+
+def _compare(meta: PhotoMetadata, f: Field, exif_v: Any, iim_v: Any, xmp_v: Any) -> None:
+    conflict = False
+    truncated = False
+    if iim_v is not None:
+        for other in (xmp_v, exif_v):
+            if other is None:
+                continue
+            agree, cut = _same(f, iim_v, other, a_is_iim=True)
+            conflict |= not agree
+            truncated |= cut
+    if exif_v is not None and xmp_v is not None:
+        conflict |= not _same(f, exif_v, xmp_v)[0]
+    if conflict:
+        meta.conflicts.append(f.key)
+    if truncated:
+        meta.iim_truncated.append(f.key)
+        meta.warnings.append(f"{f.key}: IIM value cut at {f.iim_max} bytes; XMP keeps the full text")
+
+
+_EXIF_DATE = re.compile(r"^(\d{4}):(\d{2}):(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _iso_from_exif(text: str) -> str | None:
+    m = _EXIF_DATE.match(text)
+    if not m or m.group(1) == "0000":
+        return None
+    y, mo, d, h, mi, s = m.groups()
+    out = f"{y}-{mo}-{d}"
+    if h is not None:
+        out += f"T{h}:{mi}:{s or '00'}"
+    return out
+
+
+def _iso_from_iim(date: str | None, time: str | None) -> str | None:
+    if not date:
+        return None
+    d = date.strip()
+    if re.fullmatch(r"\d{8}", d):
+        d = f"{d[:4]}-{d[4:6]}-{d[6:]}"
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) or d.startswith("0000"):
+        return None
+    if time:
+        t = time.strip()
+        m = re.fullmatch(r"(\d{2}):?(\d{2}):?(\d{2})(?:([+-])(\d{2}):?(\d{2}))?", t)
+        if m:
+            h, mi, s, sign, th, tm = m.groups()
+            d += f"T{h}:{mi}:{s}" + (f"{sign}{th}:{tm}" if sign else "")
+    return d
+
+
+def _same_date(a: str, b: str) -> bool:
+    """Two ISO dates agree when the parts both carry (date, time) are equal; time zones are not compared."""
+    n = min(len(a[:19]), len(b[:19]))
+    return a[:n] == b[:n]
+
+
+def read_many(paths: Iterable[str | Path]) -> Iterable[PhotoMetadata | ReadError]:
+    """Read every path in turn, yielding its metadata or its ReadError (so one bad file never stops a batch)."""
+    for p in paths:
+        try:
+            yield read_metadata(p)
+        except ReadError as exc:
+            yield exc
+
+
+def header_bytes(path: Path) -> bytes:
+    """The bytes of a JPEG up to its image data (used by tests and thumbnails)."""
+    with open(path, "rb") as fh:
+        head = jpeg.read_header(fh, keep_payloads=False)
+        fh.seek(0)
+        return fh.read(head.sos_offset)
