@@ -1,0 +1,176 @@
+"""Search: folded free text, trigram and LIKE fallback, field filters, FTS syntax taken as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from captioner.catalogue import Catalogue
+from captioner.errors import UsageError
+from captioner.fields import FIELD_KEYS, empty_value
+from captioner.photo import FileStamp, PhotoMetadata
+from captioner.search import Term, parse_query
+
+
+def meta(path: Path, conflict: bool = False, **fields: object) -> PhotoMetadata:
+    """A PhotoMetadata with `fields` set, the rest empty; `conflict` marks the caption as conflicting."""
+    values = {k: fields.get(k, empty_value(k)) for k in FIELD_KEYS}
+    stamp = FileStamp(size=1, mtime_ns=1, sha256=path.name)
+    return PhotoMetadata(
+        path=path,
+        format="image/jpeg",
+        width=1,
+        height=1,
+        stamp=stamp,
+        fields=values,  # type: ignore[arg-type]
+        conflicts=["caption"] if conflict else [],
+    )
+
+
+@pytest.fixture
+def cat(tmp_path: Path):
+    catalogue = Catalogue.open(tmp_path / "catalogue.sqlite")
+    photos = tmp_path / "photos"
+    other = tmp_path / "other"
+    photos.mkdir()
+    other.mkdir()
+    catalogue.upsert_photo(
+        meta(
+            photos / "bna_9336.jpg",
+            caption="Nguyễn Văn A tại lễ hội Đồng Tháp",
+            byline=["Thanh Cường"],
+            credit="Báo Nghệ An",
+            keywords=["lễ hội", "festival"],
+        )
+    )
+    catalogue.upsert_photo(
+        meta(photos / "bna_9297.jpg", caption='比赛现场 (AND) "quoted" * star', byline=["清强"], credit="")
+    )
+    catalogue.upsert_photo(
+        meta(other / "afp_1.jpg", caption="Flood in Hà Nội", byline=["Jean Dupont"], credit="AFP", conflict=True)
+    )
+    yield catalogue
+    catalogue.close()
+
+
+def names(hits: list[dict]) -> list[str]:
+    return sorted(Path(h["path"]).name for h in hits)
+
+
+def test_parse_query() -> None:
+    assert parse_query('credit:"Báo Nghệ An" lễ  "two words" foo:bar missing:credit') == [
+        Term("credit", "Báo Nghệ An"),
+        Term(None, "lễ"),
+        Term(None, "two words"),
+        Term(None, "foo:bar"),
+        Term("missing", "credit"),
+    ]
+    assert parse_query('"unterminated phrase') == [Term(None, "unterminated phrase")]
+    assert parse_query("") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Nguyen", ["bna_9336.jpg"]),
+        ("nguyễn", ["bna_9336.jpg"]),
+        ("Dong Thap", ["bna_9336.jpg"]),
+        ("Đồng", ["bna_9336.jpg"]),
+        ("ha noi", ["afp_1.jpg"]),
+        ("le hoi festival", ["bna_9336.jpg"]),
+        ("bna_9297", ["bna_9297.jpg"]),
+        ("比赛", ["bna_9297.jpg"]),
+        ("赛", ["bna_9297.jpg"]),
+        ("比赛现场", ["bna_9297.jpg"]),
+        ("nothing-like-this", []),
+        ("", ["afp_1.jpg", "bna_9297.jpg", "bna_9336.jpg"]),
+    ],
+)
+def test_free_text(cat: Catalogue, query: str, expected: list[str]) -> None:
+    assert names(cat.search(query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("byline:清强", ["bna_9297.jpg"]),
+        ("byline:thanh", ["bna_9336.jpg"]),
+        ('credit:"Báo Nghệ An"', ["bna_9336.jpg"]),
+        ('credit:"bao nghe an"', ["bna_9336.jpg"]),
+        ("credit:AFP", ["afp_1.jpg"]),
+        ("caption:AFP", []),
+        ("missing:credit", ["bna_9297.jpg"]),
+        ("missing:headline", ["afp_1.jpg", "bna_9297.jpg", "bna_9336.jpg"]),
+        ("missing:byline", []),
+        ("conflict:caption", ["afp_1.jpg"]),
+        ("conflict:credit", []),
+        ("lễ missing:headline byline:cuong", ["bna_9336.jpg"]),
+    ],
+)
+def test_filters(cat: Catalogue, query: str, expected: list[str]) -> None:
+    assert names(cat.search(query)) == expected
+
+
+def test_folder_filter_by_part_of_the_path(cat: Catalogue) -> None:
+    assert names(cat.search("folder:other")) == ["afp_1.jpg"]
+
+
+def test_folder_filter_with_real_directory(cat: Catalogue, tmp_path: Path) -> None:
+    assert names(cat.search(f"folder:{tmp_path / 'photos'}")) == ["bna_9297.jpg", "bna_9336.jpg"]
+    assert names(cat.search(f'folder:"{tmp_path}"')) == ["afp_1.jpg", "bna_9297.jpg", "bna_9336.jpg"]
+
+
+def test_byline_filter_matches_every_registered_spelling(cat: Catalogue) -> None:
+    cat.add_person("Thanh Cuong", aliases=["清强"])
+    assert names(cat.search("byline:清强")) == ["bna_9297.jpg", "bna_9336.jpg"]
+    assert names(cat.search('byline:"Thanh Cuong"')) == ["bna_9297.jpg", "bna_9336.jpg"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "*",
+        "AND",
+        "(",
+        ")",
+        "NOT",
+        "a OR b",
+        '"(AND)"',
+        "NEAR(a b)",
+        "^x",
+        "col:",
+        ":",
+        "%",
+        "_",
+        "\\",
+        "'",
+        "{caption}",
+        "-x",
+        "+",
+    ],
+)
+def test_fts_syntax_is_text(cat: Catalogue, query: str) -> None:
+    cat.search(query)
+
+
+def test_fts_syntax_characters_match_literally(cat: Catalogue) -> None:
+    assert names(cat.search("(AND)")) == ["bna_9297.jpg"]
+    assert names(cat.search('"quoted"')) == ["bna_9297.jpg"]
+    assert names(cat.search("*")) == ["bna_9297.jpg"]
+    assert names(cat.search("%")) == []
+    assert names(cat.search("_")) == ["afp_1.jpg", "bna_9297.jpg", "bna_9336.jpg"]
+
+
+def test_unknown_field_in_missing_filter(cat: Catalogue) -> None:
+    with pytest.raises(UsageError, match="unknown field 'nonsense'"):
+        cat.search("missing:nonsense")
+
+
+def test_limit_and_result_shape(cat: Catalogue) -> None:
+    hits = cat.search("", limit=2)
+    assert len(hits) == 2
+    assert set(hits[0]) == {"path", "fields"}
+    assert hits[0]["fields"]["caption"] == "Nguyễn Văn A tại lễ hội Đồng Tháp"
+    assert hits[0]["fields"]["byline"] == ["Thanh Cường"]

@@ -1,0 +1,39 @@
+"""Folding for matching: case, diacritics, Đ, width; scripts without diacritics unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from captioner.textfold import fold, fold_name
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Nguyễn", "nguyen"),
+        ("Đồng Tháp", "dong thap"),
+        ("đường", "duong"),
+        ("Thanh Cường", "thanh cuong"),
+        ("Báo Nghệ An", "bao nghe an"),
+        ("清强", "清强"),
+        ("图片:", "图片:"),
+        ("ＡＦＰ", "afp"),
+        ("Straße", "strasse"),
+        ("Øresund Łódź", "oresund lodz"),
+        ("한국어", "한국어"),
+        ("", ""),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_fold_is_the_same_for_composed_and_decomposed_input() -> None:
+    import unicodedata
+
+    text = "Thanh Cường"
+    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+
+
+def test_fold_name_collapses_whitespace() -> None:
+    assert fold_name("  Thanh   Cường ") == "thanh cuong"
