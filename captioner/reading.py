@@ -24,6 +24,7 @@ from captioner.fields import FIELDS, Field, FieldValue, XmpKind, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
 
 _quiet = False
+SIDECAR_MIME = "application/rdf+xml"
 EXIF_DATE_OFFSET = "Exif.Photo.OffsetTimeOriginal"
 """EXIF 2.31 time zone of DateTimeOriginal, read and written with date_created."""
 
@@ -34,8 +35,6 @@ def quiet_exiv2() -> None:
     if not _quiet:
         exiv2.LogMsg.setLevel(exiv2.LogMsg.Level.error)
         exiv2.LogMsg.setHandler(None)
-        if hasattr(exiv2, "enableBMFF"):
-            exiv2.enableBMFF(True)
         _quiet = True
 
 
@@ -108,6 +107,9 @@ def extract(path: Path, image: Any, stamp: FileStamp, data: bytes | None = None)
         path=path, format=mime, width=int(image.pixelWidth()), height=int(image.pixelHeight()), stamp=stamp
     )
     exif_data, iptc_data, xmp_data = image.exifData(), image.iptcData(), image.xmpData()
+    if mime == SIDECAR_MIME:
+        # exiv2 fills EXIF and IIM of a sidecar from its XMP; they are copies, not sources.
+        exif_data, iptc_data = exiv2.ExifData(), exiv2.IptcData()
     meta.has_exif, meta.has_iim, meta.has_xmp = (
         exif_data.count() > 0,
         iptc_data.count() > 0,
@@ -280,9 +282,14 @@ def _recover_truncated(f: Field, iim_v: FieldValue, xmp_v: FieldValue | None) ->
 
 
 def _norm(v: FieldValue) -> FieldValue:
+    """Comparison form: NFC, line endings as LF, outer whitespace dropped."""
     if isinstance(v, list):
-        return [unicodedata.normalize("NFC", x.strip()) for x in v]
-    return unicodedata.normalize("NFC", v.strip())
+        return [_norm_text(x) for x in v]
+    return _norm_text(v)
+
+
+def _norm_text(text: str) -> str:
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n").strip())
 
 
 def _same(f: Field, a: FieldValue, b: FieldValue, a_is_iim: bool = False) -> tuple[bool, bool]:

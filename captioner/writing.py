@@ -38,7 +38,7 @@ from captioner.errors import (
 from captioner.fields import Field, FieldValue, XmpKind
 from captioner.fields import field as field_for
 from captioner.photo import FileStamp, PhotoMetadata
-from captioner.reading import EXIF_DATE_OFFSET, extract, open_image
+from captioner.reading import EXIF_DATE_OFFSET, SIDECAR_MIME, extract, open_image
 
 Change = FieldValue | dict[str, str] | None
 Changes = Mapping[str, Change]
@@ -233,7 +233,7 @@ def _image_bytes(image: Any) -> bytes:
 
 def writable_sources(image: Any) -> frozenset[str]:
     """Which of exif / iim / xmp the engine can write in this image's format (sidecars: XMP only)."""
-    if image.mimeType() == "application/rdf+xml":
+    if image.mimeType() == SIDECAR_MIME:
         return frozenset({"xmp"})
     ids = {"exif": exiv2.MetadataId.mdExif, "iim": exiv2.MetadataId.mdIptc, "xmp": exiv2.MetadataId.mdXmp}
     out = set()
