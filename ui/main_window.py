@@ -1,0 +1,675 @@
+"""The main window: sidebar, thumbnail grid, preview and editor, wired to the loader, undo stack and save.
+
+Layout only plus the glue between views and controllers; the work happens in
+:mod:`~captioner_gui.loading`, :mod:`~captioner_gui.saving`, :mod:`~captioner_gui.undo` and the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from captioner_gui import workers
+from captioner_gui.delegate import CELL_H, CELL_W, PhotoDelegate
+from captioner_gui.editor_panel import EditorPanel
+from captioner_gui.loading import PictureLoader
+from captioner_gui.photo_model import PhotoItem, PhotoListModel
+from captioner_gui.preview import PreviewPane
+from captioner_gui.saving import SaveController, SaveReport
+from captioner_gui.sidebar import Sidebar
+from captioner_gui.template_dialog import TemplateDialog
+from captioner_gui.undo import changes_edit, field_edit, revert_edit
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from captioner.errors import CaptionerError
+from captioner.photo import PhotoMetadata
+from captioner.templates import PictureContext, Template, apply_template
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+
+
+class ErrorList(QDialog):
+    """Per-file errors of the last save, one line each."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Some pictures were not saved")
+        self.list = QListWidget(self)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list)
+        self.resize(640, 280)
+
+    def show_errors(self, errors: Sequence[str], written: int) -> None:
+        """List `errors` (and how many files were written)."""
+        self.summary.setText(f"{written} picture(s) saved, {len(errors)} not saved; their edits are kept.")
+        self.list.clear()
+        self.list.addItems(list(errors))
+        self.show()
+        self.raise_()
+
+
+class MainWindow(QMainWindow):
+    """Captioner's main window."""
+
+    def __init__(
+        self,
+        settings: QSettings,
+        catalogue: Any = None,
+        templates_file: Path | None = None,
+        codes: dict[str, str] | None = None,
+        read: Callable[[Path], PhotoMetadata] | None = None,
+        cache_root: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.catalogue = catalogue
+        self.templates_file = templates_file or Path("templates.json")
+        self.folder: Path | None = None
+        self.source_label = ""
+        self._typing_session = 0
+        self._close_after_save = False
+        self._loaded_callbacks: list[Callable[[], None]] = []
+        self._save_dialog: QProgressDialog | None = None
+        self.setWindowTitle("Captioner")
+
+        self.model = PhotoListModel(self)
+        self.loader = PictureLoader(self.model, read=self._reader(read), cache_root=cache_root, parent=self)
+        self.undo_stack = QUndoStack(self)
+        record = catalogue.record_write if catalogue is not None else None
+        self.saver = SaveController(self.model, record=record, parent=self)
+
+        self._build_views()
+        self._build_actions()
+        self._connect()
+        self.editor.set_codes(codes or {})
+        self._restore_layout()
+        self.refresh_sidebar()
+        self._update_status()
+
+    # --- construction -------------------------------------------------------------------------------------
+
+    def _reader(self, read: Callable[[Path], PhotoMetadata] | None) -> Callable[[Path], PhotoMetadata]:
+        if read is None:
+            from captioner.reading import read_metadata
+
+            read = read_metadata
+        catalogue = self.catalogue
+        if catalogue is None:
+            return read
+
+        def read_and_index(path: Path) -> PhotoMetadata:
+            meta = read(path)
+            try:
+                catalogue.upsert_photo(meta)
+            except CaptionerError as exc:  # the catalogue is an index: reading the file is what matters
+                log.warning("catalogue: %s", exc)
+            return meta
+
+        return read_and_index
+
+    def _build_views(self) -> None:
+        self.sidebar = Sidebar(self)
+        self.grid = QListView(self)
+        self.grid.setObjectName("grid")
+        self.grid.setModel(self.model)
+        self.grid.setItemDelegate(PhotoDelegate(self.grid))
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setGridSize(QSize(CELL_W + 4, CELL_H + 4))
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setMouseTracking(True)
+        self.grid.setSpacing(0)
+        self.grid.setWordWrap(True)
+        self.preview = PreviewPane(self)
+        self.editor = EditorPanel(self)
+
+        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right.addWidget(self.preview)
+        self.right.addWidget(self.editor)
+        self.right.setStretchFactor(0, 2)
+        self.right.setStretchFactor(1, 3)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.grid)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([190, 640, 470])
+        self.setCentralWidget(self.splitter)
+
+        self.search_box = QLineEdit(self)
+        self.search_box.setObjectName("search")
+        self.search_box.setPlaceholderText("Search captions, names, keywords…  (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(260)
+
+        self.status_label = QLabel(self)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setMaximumWidth(200)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_bar)
+        self.errors = ErrorList(self)
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence
+        self.open_action = self._action("&Open Folder…", self.choose_folder, key.StandardKey.Open)
+        self.save_action = self._action(
+            "&Save", self.save, key.StandardKey.Save, "Write the pending edits into the files (Ctrl+S)"
+        )
+        self.revert_action = self._action(
+            "&Revert", self.revert, None, "Drop the unsaved edits of the selected pictures (all if none selected)"
+        )
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(key.StandardKey.Undo))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [*QKeySequence.keyBindings(key.StandardKey.Redo), QKeySequence("Ctrl+Shift+Z")]
+        )
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.template_action = self._action(
+            "Apply &Template…", self.apply_template_dialog, QKeySequence("Ctrl+T"),
+            "Fill fields of the selected pictures from a template (Ctrl+T)",
+        )
+        self.find_action = self._action("&Find", self.focus_search, key.StandardKey.Find)
+        self.caption_action = self._action("Edit &Caption", self.focus_caption, QKeySequence("F2"))
+        self.select_all_action = self._action("Select &All", self.grid.selectAll, key.StandardKey.SelectAll)
+        self.save_search_action = self._action(
+            "Save Search", self.save_current_search, None, "Keep this search in the sidebar"
+        )
+        self.quit_action = self._action("&Quit", self.close, key.StandardKey.Quit)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for a in (self.open_action, self.save_action, self.revert_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menu.addMenu("&Edit")
+        for a in (self.undo_action, self.redo_action, None, self.select_all_action, self.template_action,
+                  self.caption_action, None, self.find_action, self.save_search_action):
+            if a is None:
+                edit_menu.addSeparator()
+            else:
+                edit_menu.addAction(a)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        for a in (self.open_action, self.save_action, self.revert_action, self.undo_action, self.redo_action,
+                  self.template_action):
+            toolbar.addAction(a)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search_box)
+        toolbar.addAction(self.save_search_action)
+
+    def _connect(self) -> None:
+        self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.grid.selectionModel().currentChanged.connect(lambda *_: self._refresh_preview())
+        self.model.dataChanged.connect(self._data_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self.model.pendingChanged.connect(self._update_status)
+        self.editor.edited.connect(self._edited)
+        self.editor.fieldFocused.connect(self._new_typing_session)
+        self.loader.listed.connect(self._listed)
+        self.loader.progress.connect(self._load_progress)
+        self.loader.metadataLoaded.connect(self._metadata_loaded)
+        self.loader.thumbnailsLoaded.connect(self._maybe_loaded)
+        self.loader.failed.connect(lambda msg: QMessageBox.warning(self, "Open folder", msg))
+        self.saver.progress.connect(self._save_progress)
+        self.saver.finished.connect(self._save_finished)
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        self.sidebar.folderChosen.connect(lambda f: self.open_folder(Path(f)))
+        self.sidebar.storyChosen.connect(self.open_story)
+        self.sidebar.searchChosen.connect(self._search_from_sidebar)
+        self.undo_stack.cleanChanged.connect(lambda _c: self._update_status())
+        self._editor_refresh = QTimer(self)
+        self._editor_refresh.setSingleShot(True)
+        self._editor_refresh.setInterval(0)
+        self._editor_refresh.timeout.connect(self._refresh_editor)
+
+    # --- settings ---------------------------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        for name, splitter in (("window/splitter", self.splitter), ("window/right", self.right)):
+            value = self.settings.value(name)
+            if isinstance(value, QByteArray):
+                splitter.restoreState(value)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/right", self.right.saveState())
+        self.settings.sync()
+
+    def _list_setting(self, name: str) -> list[str]:
+        value = self.settings.value(name, [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value or []]
+
+    def recent_folders(self) -> list[Path]:
+        """Folders opened before, most recent first."""
+        return [Path(p) for p in self._list_setting("recentFolders")]
+
+    def refresh_sidebar(self) -> None:
+        """Reload folders, stories (from the catalogue) and saved searches."""
+        self.sidebar.set_folders(self.recent_folders())
+        self.sidebar.set_entries("search", [(q, q) for q in self._list_setting("savedSearches")])
+        if self.catalogue is None:
+            return
+        try:
+            stories = self.catalogue.stories()
+        except CaptionerError as exc:
+            log.warning("catalogue: %s", exc)
+            return
+        self.sidebar.set_entries("story", [(f"{s['name']} ({s['count']})", s["name"]) for s in stories])
+
+    # --- opening --------------------------------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        """Ask for a folder and open it."""
+        start = str(self.folder or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
+        if folder:
+            self.open_folder(Path(folder))
+
+    def open_folder(self, folder: Path) -> bool:
+        """Show the pictures of `folder` (after asking about unsaved edits); False if the user cancelled."""
+        if not self._settle_unsaved("open another folder"):
+            return False
+        self.folder = Path(folder)
+        self.source_label = str(self.folder)
+        recent = [str(self.folder)] + [p for p in self._list_setting("recentFolders") if p != str(self.folder)]
+        self.settings.setValue("recentFolders", recent[:MAX_RECENT])
+        self.settings.setValue("lastFolder", str(self.folder))
+        self.refresh_sidebar()
+        self.undo_stack.clear()
+        self.setWindowTitle(f"{self.folder.name} — Captioner")
+        self.loader.load_folder(self.folder)
+        return True
+
+    def show_paths(self, paths: Sequence[Path], label: str) -> bool:
+        """Show a given list of pictures (a story, search results)."""
+        if not self._settle_unsaved("show other pictures"):
+            return False
+        self.source_label = label
+        self.undo_stack.clear()
+        self.setWindowTitle(f"{label} — Captioner")
+        self.loader.load_paths([Path(p) for p in paths])
+        return True
+
+    def open_story(self, name: str) -> None:
+        """Show story `name` in its order."""
+        if self.catalogue is None:
+            return
+        try:
+            paths = self.catalogue.story(name)
+        except CaptionerError as exc:
+            QMessageBox.warning(self, "Story", str(exc))
+            return
+        self.show_paths(paths, f"Story: {name}")
+
+    def search(self, query: str) -> None:
+        """Search the catalogue (``byline:…``, ``missing:credit`` …); an empty query shows the folder again."""
+        query = query.strip()
+        if not query:
+            if self.folder is not None and self.source_label != str(self.folder):
+                self.open_folder(self.folder)
+            return
+        if self.catalogue is None:
+            self.statusBar().showMessage("Search needs the catalogue", 4000)
+            return
+        catalogue = self.catalogue
+
+        def found(results: list[dict[str, Any]]) -> None:
+            self.show_paths([Path(r["path"]) for r in results], f"Search: {query}")
+            self.statusBar().showMessage(f"{len(results)} picture(s) match “{query}”", 5000)
+
+        workers.start(
+            lambda: iter([catalogue.search(query)]),
+            on_value=found,
+            on_failed=lambda exc: QMessageBox.warning(self, "Search", str(exc)),
+        )
+
+    def _search_from_sidebar(self, query: str) -> None:
+        self.search_box.setText(query)
+        self.search(query)
+
+    def save_current_search(self) -> None:
+        """Keep the search box's query in the sidebar's saved searches."""
+        query = self.search_box.text().strip()
+        if not query:
+            return
+        saved = self._list_setting("savedSearches")
+        if query not in saved:
+            self.settings.setValue("savedSearches", [*saved, query])
+        self.refresh_sidebar()
+
+    def focus_search(self) -> None:
+        """Ctrl+F."""
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def focus_caption(self) -> None:
+        """F2: edit the caption of the selection."""
+        self.editor.caption.tabs.setCurrentIndex(0)
+        self.editor.caption.box.setFocus()
+
+    def when_loaded(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the pictures shown are loaded (metadata and thumbnails); now if they are."""
+        if self.loader.metadata_done and self.loader.thumbnails_done and self.folder_is_set():
+            callback()
+        else:
+            self._loaded_callbacks.append(callback)
+
+    def folder_is_set(self) -> bool:
+        """True once a folder or list of pictures was asked for."""
+        return bool(self.source_label)
+
+    def _listed(self, count: int) -> None:
+        self.progress_bar.setRange(0, max(count, 1))
+        self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(count > 0)
+        if count:
+            self.grid.setCurrentIndex(self.model.index(0, 0))
+        self._update_status()
+
+    def _load_progress(self, done: int, total: int) -> None:
+        self.progress_bar.setValue(done)
+        self._update_status(f"Reading {done}/{total}…" if done < total else "")
+
+    def _metadata_loaded(self) -> None:
+        self.progress_bar.hide()
+        names: set[str] = set()
+        for item in self.model.items():
+            if item.meta is not None:
+                names.update(item.meta.value("byline"))
+                credit = item.meta.value("credit")
+                if credit:
+                    names.add(str(credit))
+        if self.catalogue is not None:
+            try:
+                names.update(p["name"] for p in self.catalogue.people())
+            except CaptionerError as exc:
+                log.warning("catalogue: %s", exc)
+            self.refresh_sidebar()
+        self.editor.set_names(sorted(names))
+        self._refresh_editor()
+        self._update_status()
+        self._maybe_loaded()
+
+    def _maybe_loaded(self) -> None:
+        if self.loader.metadata_done and self.loader.thumbnails_done:
+            callbacks, self._loaded_callbacks = self._loaded_callbacks, []
+            for callback in callbacks:
+                callback()
+
+    # --- selection and display -----------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        """Selected rows in grid order."""
+        return sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
+
+    def selected_items(self) -> list[PhotoItem]:
+        """Selected pictures in grid order."""
+        return [self.model.item(r) for r in self.selected_rows()]
+
+    def select_rows(self, rows: Sequence[int]) -> None:
+        """Select `rows` (the first becomes current)."""
+        selection = self.grid.selectionModel()
+        selection.clearSelection()
+        for row in rows:
+            selection.select(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select)
+        if rows:
+            selection.setCurrentIndex(self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def _selection_changed(self, *_args: Any) -> None:
+        self._new_typing_session()
+        self._refresh_editor()
+        self._refresh_preview()
+        self._update_status()
+
+    def _data_changed(self, top: Any, bottom: Any, roles: Sequence[int] = ()) -> None:
+        rows = set(self.selected_rows())
+        if any(top.row() <= r <= bottom.row() for r in rows):
+            self._editor_refresh.start()
+            current = self.grid.currentIndex()
+            if current.isValid() and top.row() <= current.row() <= bottom.row():
+                self._refresh_preview()
+
+    def _refresh_editor(self) -> None:
+        self.editor.show_items(self.selected_items())
+
+    def _refresh_preview(self) -> None:
+        index = self.grid.currentIndex()
+        if not index.isValid() or index.row() >= self.model.rowCount():
+            self.preview.show_picture(None)
+            return
+        item = self.model.item(index.row())
+        self.preview.show_picture(item.path, item.thumbnail, item.error)
+
+    def _update_status(self, message: str = "") -> None:
+        total = self.model.rowCount()
+        selected = len(self.grid.selectionModel().selectedIndexes()) if self.grid.selectionModel() else 0
+        dirty = len(self.model.dirty_items())
+        parts = [f"{total} picture(s)", f"{selected} selected"]
+        if dirty:
+            parts.append(f"{dirty} with unsaved edits")
+        if message:
+            parts.append(message)
+        self.status_label.setText("   ·   ".join(parts))
+        self.setWindowModified(bool(dirty))
+        self.save_action.setEnabled(bool(dirty) and not self.saver.running)
+        self.revert_action.setEnabled(bool(dirty))
+
+    # --- editing ---------------------------------------------------------------------------------------------
+
+    def _new_typing_session(self, *_args: Any) -> None:
+        self._typing_session += 1
+
+    def _edited(self, key: str, lang: str, value: Any) -> None:
+        paths = [item.path for item in self.selected_items() if item.meta is not None]
+        if not paths:
+            return
+        self.undo_stack.push(field_edit(self.model, paths, key, value, lang, self._typing_session))
+
+    def apply_template(self, template: Template, items: Sequence[PhotoItem] | None = None) -> None:
+        """Apply `template` to `items` (default: the selection) as one undoable step."""
+        items = [i for i in (items if items is not None else self.selected_items()) if i.meta is not None]
+        if not items or not template.enabled_fields():
+            return
+        changes = {}
+        for seq, item in enumerate(items, start=1):
+            values = {key: item.value(key) for key in item.meta.fields} if item.meta else {}
+            for key in ("byline", "credit", "date_created", "caption"):
+                values[key] = item.value(key)
+            changes[item.path] = apply_template(template, PictureContext(item.path, seq, values))
+        name = template.name if template.name and template.name != "(new)" else "template"
+        self.undo_stack.push(changes_edit(self.model, changes, f"Apply {name} to {len(items)} picture(s)"))
+        self._new_typing_session()
+
+    def apply_template_dialog(self) -> None:
+        """Ctrl+T: choose or write a template and apply it to the selection."""
+        items = self.selected_items()
+        if not items:
+            self.statusBar().showMessage("Select pictures first", 3000)
+            return
+        dialog = TemplateDialog(self.templates_file, len(items), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_template(dialog.template(), items)
+
+    def revert(self) -> None:
+        """Drop the unsaved edits of the selection (of everything when nothing selected); undoable."""
+        items = [i for i in self.selected_items() if i.pending] or self.model.dirty_items()
+        if items:
+            self.undo_stack.push(revert_edit(self.model, [i.path for i in items]))
+
+    # --- saving ---------------------------------------------------------------------------------------------
+
+    def save(self, force: bool = False, paths: Sequence[Path] | None = None) -> bool:
+        """Ctrl+S: write the pending edits in a worker, with progress; False if nothing to do."""
+        jobs = self.saver.jobs(paths)
+        if not self.saver.start(jobs, force=force):
+            return False
+        self._save_dialog = QProgressDialog(f"Saving {len(jobs)} picture(s)…", "", 0, len(jobs), self)
+        self._save_dialog.setWindowTitle("Saving")
+        self._save_dialog.setCancelButton(None)
+        self._save_dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self._save_dialog.setMinimumDuration(400)
+        self._save_dialog.setValue(0)
+        self.progress_bar.setRange(0, len(jobs))
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self._update_status("Saving…")
+        return True
+
+    def _save_progress(self, done: int, total: int, name: str) -> None:
+        self.progress_bar.setValue(done)
+        if self._save_dialog is not None:
+            self._save_dialog.setValue(done)
+            self._save_dialog.setLabelText(f"Saved {name} ({done}/{total})")
+
+    def _save_finished(self, report: SaveReport) -> None:
+        if self._save_dialog is not None:
+            self._save_dialog.reset()
+            self._save_dialog.deleteLater()
+            self._save_dialog = None
+        self.progress_bar.hide()
+        written = len(report.written)
+        if written and not self.model.dirty_items():
+            self.undo_stack.clear()  # saved edits are in the files now; the history is in the catalogue
+        self._update_status()
+        self.statusBar().showMessage(f"Saved {written} picture(s)", 5000)
+        if report.changed_on_disk:
+            paths = [o.path for o in report.changed_on_disk]
+            choice = self.ask_changed_on_disk(paths)
+            if choice == "overwrite":
+                self.save(force=True, paths=paths)
+                return
+            if choice == "reload":
+                self.reload(paths)
+        if report.failed:
+            self.errors.show_errors([o.error for o in report.failed], written)
+        if self._close_after_save and not self.model.dirty_items():
+            self.close()
+        self._close_after_save = False
+
+    def ask_changed_on_disk(self, paths: Sequence[Path]) -> str:
+        """Ask what to do with files another program changed: ``overwrite``, ``reload`` or ``keep``."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Changed on disk")
+        names = ", ".join(p.name for p in paths[:5]) + (" …" if len(paths) > 5 else "")
+        box.setText(f"{len(paths)} picture(s) changed on disk since Captioner read them: {names}")
+        box.setInformativeText(
+            "Overwrite writes your edits over the other program's changes. Reload reads the files again "
+            "and drops your edits to them."
+        )
+        overwrite = box.addButton("Overwrite", QMessageBox.ButtonRole.DestructiveRole)
+        reload = box.addButton("Reload", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep my edits", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        clicked = box.clickedButton()
+        return "overwrite" if clicked is overwrite else "reload" if clicked is reload else "keep"
+
+    def reload(self, paths: Sequence[Path]) -> None:
+        """Read `paths` again and drop their pending edits."""
+        for path in paths:
+            self.model.clear_pending(path)
+        read = self.loader._reader()
+
+        def reread() -> Any:
+            from captioner_gui.loading import read_results
+
+            yield list(read_results(list(paths), read))
+
+        workers.start(reread, on_value=self.model.set_metadata)
+
+    # --- closing --------------------------------------------------------------------------------------------
+
+    def _settle_unsaved(self, doing: str) -> bool:
+        """Before leaving pictures with unsaved edits: ask Save / Discard / Cancel. True to go ahead."""
+        dirty = self.model.dirty_items()
+        if not dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved edits",
+            f"{len(dirty)} picture(s) have unsaved edits. Save them before you {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            self._close_after_save = doing == "quit"
+            self.save()
+            return False
+        if answer == QMessageBox.StandardButton.Discard:
+            for item in dirty:
+                self.model.clear_pending(item.path)
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask about unsaved edits, remember the layout, stop the workers."""
+        if self.saver.running or not self._settle_unsaved("quit"):
+            event.ignore()
+            return
+        self._save_layout()
+        self.loader.shutdown()
+        event.accept()

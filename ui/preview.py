@@ -1,0 +1,74 @@
+"""The large preview of the current picture, decoded in a worker (the grid thumbnail shows meanwhile)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from captioner_gui import workers
+from captioner_gui.loading import to_qimage
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from captioner import thumbnails
+
+PREVIEW_SIZE = 1600
+
+
+def _preview_image(path: Path) -> QImage:
+    return to_qimage(thumbnails.sharp_thumbnail(path, PREVIEW_SIZE))
+
+
+class PreviewPane(QWidget):
+    """Shows one picture as large as the pane allows, keeping its aspect ratio."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 150)
+        self.path: Path | None = None
+        self._pixmap: QPixmap | None = None
+        self._message = "No picture selected"
+        self._cancelled = workers.Cancelled()
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 360)
+
+    def show_picture(self, path: Path | None, placeholder: QImage | None = None, message: str = "") -> None:
+        """Show `path` (the `placeholder` thumbnail until the large image is decoded); None clears."""
+        if path == self.path and self._pixmap is not None:
+            return
+        self._cancelled.cancel()
+        self._cancelled = cancelled = workers.Cancelled()
+        self.path = path
+        self._message = message or ("No picture selected" if path is None else "")
+        self._pixmap = QPixmap.fromImage(placeholder) if placeholder is not None and not placeholder.isNull() else None
+        self.update()
+        if path is None:
+            return
+
+        def done(image: QImage) -> None:
+            if not cancelled.is_set and self.path == path:
+                self._pixmap = QPixmap.fromImage(image)
+                self.update()
+
+        def failed(exc: BaseException) -> None:
+            if not cancelled.is_set and self.path == path:
+                self._message = f"Cannot show {path.name}"
+                self.update()
+
+        workers.start(lambda: iter([_preview_image(path)]), on_value=done, on_failed=failed, cancelled=cancelled)
+
+    def paintEvent(self, event: object) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window).darker(115))
+        if self._pixmap is not None and not self._pixmap.isNull():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            size = self._pixmap.size().scaled(self.size() - QSize(16, 16), Qt.AspectRatioMode.KeepAspectRatio)
+            x = (self.width() - size.width()) // 2
+            y = (self.height() - size.height()) // 2
+            painter.drawPixmap(x, y, size.width(), size.height(), self._pixmap)
+        elif self._message:
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._message)
+        painter.end()
