@@ -20,6 +20,7 @@ from captioner.catalogue import Catalogue, resolve_catalogue_path
 from captioner.checks import Finding, check_paths, has_errors
 from captioner.cli.common import EXIT_FAILED, EXIT_OK, add_command, error, print_json
 from captioner.errors import UsageError
+from captioner.export import FORMATS, build_caption_sheet, export_caption_sheet, render
 from captioner.fields import FieldValue
 from captioner.housestyle import HouseStyle, find_house_style, load_house_style, people_registry
 
@@ -45,6 +46,14 @@ def register(sub: Any) -> None:
     imp.add_argument("--force", action="store_true", help="write even if a file changed on disk meanwhile")
     imp.add_argument("--json", action="store_true", help="the proposed changes as JSON")
     _house_style_option(imp)
+
+    export = add_command(sub, "export", cmd_export, "export a story's caption sheet, in story order")
+    export.add_argument("files", nargs="*", metavar="FILE", help="pictures (or folders), in this order")
+    export.add_argument("--story", metavar="NAME", help="export this story's pictures")
+    export.add_argument("--format", required=True, choices=FORMATS, help="caption sheet format")
+    export.add_argument("-o", "--output", metavar="OUT", help="file to write (default: standard output)")
+    export.add_argument("--credit-label", metavar="L", help="credit label to write (default: the house style's)")
+    _house_style_option(export)
 
     demo = add_command(sub, "demo", cmd_demo, "create the demo folder: the seed article's twelve pictures")
     demo.add_argument("folder", nargs="?", metavar="DIR", help="where to create it (default: the user data folder)")
@@ -193,6 +202,39 @@ def _print_plan(plan: ImportPlan) -> None:
         out.write(f"In the folder but not in the article: {', '.join(plan.unused)}\n")
     flagged = sum(1 for e in plan.entries if e.warnings)
     out.write(f"{len(plan.entries)} pictures in the article, {flagged} with warnings.\n")
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the caption sheet of a story or of the given files; exit 1 if some picture could not be read."""
+    if bool(args.files) == bool(args.story):
+        raise UsageError("export: give either --story NAME or pictures, not both")
+    if args.story:
+        catalogue = _catalogue(args)
+        if catalogue is None:
+            raise UsageError(f"no catalogue at {resolve_catalogue_path(args.catalogue)}: no story {args.story!r}")
+        try:
+            paths = catalogue.story(args.story)
+        finally:
+            catalogue.close()
+    else:
+        paths = _expand(args.files)
+    if not paths:
+        raise UsageError("export: no pictures to export")
+    style = _house_style(args, paths[0].parent)
+    label = args.credit_label.strip() if args.credit_label else None
+    sheet = build_caption_sheet(paths, style, title=args.story or "", label=label or None)
+    for line in sheet.errors:
+        error(line)
+    if args.output:
+        export_caption_sheet(sheet, args.format, Path(args.output))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(render(sheet, args.format))
+        sys.stdout.buffer.flush()
+    return EXIT_FAILED if sheet.errors else EXIT_OK
 
 
 # --- demo ---------------------------------------------------------------------------------------------------
