@@ -19,6 +19,20 @@ COMMAND_MODULES = (
     "captioner.cli.catalogue_cmds",
     "captioner.cli.newsroom_cmds",
 )
+COMMAND_HOME = {
+    "show": "captioner.cli.metadata_cmds",
+    "set": "captioner.cli.metadata_cmds",
+    "scan": "captioner.cli.catalogue_cmds",
+    "search": "captioner.cli.catalogue_cmds",
+    "history": "captioner.cli.catalogue_cmds",
+    "people": "captioner.cli.catalogue_cmds",
+    "story": "captioner.cli.catalogue_cmds",
+    "check": "captioner.cli.newsroom_cmds",
+    "import-article": "captioner.cli.newsroom_cmds",
+    "export": "captioner.cli.newsroom_cmds",
+    "demo": "captioner.cli.newsroom_cmds",
+}
+"""Which module registers each command, so a run imports only what its command needs (start-up time)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,12 +43,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every command module's subcommands registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: with `command`, only the module that registers it; otherwise every command."""
     parser = _Parser(prog="captioner", description="Captions and credits for newsroom photos.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMAND_MODULES:
+    home = COMMAND_HOME.get(command or "")
+    for name in (home,) if home else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -47,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``captioner`` console script."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first)
     args = parser.parse_args(argv)
     return run_command(args)
 

@@ -36,8 +36,9 @@ def error(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    """Print `data` as UTF-8 JSON (Chinese and Vietnamese unescaped)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Print `data` as UTF-8 JSON (Chinese and Vietnamese unescaped; indented on a terminal, compact in a pipe)."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
 
 
 def run_command(args: argparse.Namespace) -> int:

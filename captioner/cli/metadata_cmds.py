@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from captioner.cli.common import EXIT_FAILED, EXIT_OK, add_command, error, print_json
+from captioner.cli.common import EXIT_FAILED, EXIT_OK, add_command, error
 from captioner.errors import CaptionerError, UsageError
 from captioner.fields import FIELD_KEYS, FIELDS, LIST_KEYS, field
 from captioner.photo import PhotoMetadata
-from captioner.reading import read_metadata
-from captioner.writing import BatchItem, Change, WriteJob, write_batch
+
+if TYPE_CHECKING:
+    from captioner.writing import BatchItem, Change
 
 
 def register(sub: Any) -> None:
@@ -73,22 +76,35 @@ def _print_text(meta: PhotoMetadata) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print each file's fields; one line on stderr per file that cannot be read."""
+    from captioner.reading import read_many
+
     failed = 0
-    results = []
-    for name in args.files:
-        try:
-            meta = read_metadata(Path(name))
-        except CaptionerError as exc:
-            error(str(exc))
-            failed += 1
-            continue
-        if args.json:
-            results.append(meta.to_json())
-        else:
-            _print_text(meta)
+    paths = [Path(name) for name in args.files]
     if args.json:
-        print_json(results)
+        # Workers hand back finished JSON text; the array is assembled here.
+        indent = 2 if sys.stdout.isatty() else None
+        texts = []
+        for item in read_many(paths, transform=functools.partial(_json_text, indent=indent)):
+            if isinstance(item, CaptionerError):
+                error(str(item))
+                failed += 1
+            else:
+                texts.append(item)
+        sep = ",\n" if indent else ","
+        sys.stdout.write("[" + sep.join(texts) + "]\n")
+    else:
+        for meta in read_many(paths):
+            if isinstance(meta, CaptionerError):
+                error(str(meta))
+                failed += 1
+            else:
+                _print_text(meta)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _json_text(meta: PhotoMetadata, indent: int | None = None) -> str:
+    """One file's ``show --json`` object as JSON text."""
+    return json.dumps(meta.to_json(), ensure_ascii=False, indent=indent)
 
 
 def changes_from_args(args: argparse.Namespace) -> dict[str, Change]:
@@ -126,6 +142,8 @@ def _open_catalogue(arg: str | None) -> Any:
 
 def cmd_set(args: argparse.Namespace) -> int:
     """Write the requested fields to every file; exit 1 if any file failed, the others are still written."""
+    from captioner.writing import WriteJob, write_batch
+
     changes = changes_from_args(args)
     catalogue = _open_catalogue(args.catalogue)
     failed = 0
