@@ -205,14 +205,13 @@ def parse_article(text: str, name: str = "article") -> list[ArticleEntry]:
 
 def duplicate_files(entries: Sequence[ArticleEntry]) -> list[str]:
     """One line per file the article names more than once (file names compared without case)."""
-    seen: dict[str, list[int]] = {}
+    seen: dict[str, list[ArticleEntry]] = {}
     for entry in entries:
-        seen.setdefault(entry.file.casefold(), []).append(entry.line)
+        seen.setdefault(entry.file.casefold(), []).append(entry)
     return [
-        f"{entry.file} is named {len(seen[entry.file.casefold()])} times in the article "
-        f"(lines {', '.join(map(str, seen[entry.file.casefold()]))})"
-        for entry in {e.file.casefold(): e for e in entries}.values()
-        if len(seen[entry.file.casefold()]) > 1
+        f"{same[0].file} is named {len(same)} times in the article (lines {', '.join(str(e.line) for e in same)})"
+        for same in seen.values()
+        if len(same) > 1
     ]
 
 
