@@ -200,11 +200,11 @@ def fix_iptc_digest(data: bytes) -> bytes:
     segments = b"".join(
         _segment(0xED, PHOTOSHOP_HEADER + irb[i : i + chunk]) for i in range(0, max(len(irb), 1), chunk)
     )
-    out = bytearray(data[: spans[0][0]])
-    out += segments
+    view = memoryview(data)
+    pieces = [view[: spans[0][0]], segments]
     for (_, end), nxt in zip(spans, [*spans[1:], None], strict=True):
-        out += data[end : nxt[0] if nxt else None]
-    return bytes(out)
+        pieces.append(view[end : nxt[0] if nxt else None])
+    return b"".join(pieces)
 
 
 def assemble_extended_xmp(segments: list[bytes]) -> bytes | None:

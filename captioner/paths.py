@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -22,3 +23,13 @@ def config_dir() -> Path:
 def cache_dir() -> Path:
     """User cache folder: thumbnails."""
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+CATALOGUE_ENV = "CAPTIONER_CATALOGUE"
+CATALOGUE_NAME = "catalogue.sqlite"
+
+
+def catalogue_path(arg: str | os.PathLike[str] | None = None) -> Path:
+    """Where the catalogue is: `arg` (``--catalogue``), else ``$CAPTIONER_CATALOGUE``, else the user data folder."""
+    chosen = arg or os.environ.get(CATALOGUE_ENV) or data_dir() / CATALOGUE_NAME
+    return Path(chosen).expanduser().absolute()

@@ -206,8 +206,11 @@ def _read_iim(iptc_data: Any) -> tuple[dict[str, list[str]], str | None]:
     for key, values in raw.items():
         decoded = []
         for v in values:
+            if v.isascii():  # ASCII reads the same in every IIM charset (and has no surrogate escapes)
+                decoded.append(v)
+                continue
             text, how = iim.decode(v, codec)
-            if not text.isascii() and (used is None or how == "cp1252" or used == "utf-8?"):
+            if used is None or how == "cp1252" or used == "utf-8?":
                 used = how if used != "cp1252" else used
             decoded.append(text)
         out[key] = decoded
@@ -294,6 +297,8 @@ def _norm_text(text: str) -> str:
 
 def _same(f: Field, a: FieldValue, b: FieldValue, a_is_iim: bool = False) -> tuple[bool, bool]:
     """(agree, a_is_cut): whether two source values agree, allowing an IIM value cut at the byte limit."""
+    if a == b:
+        return True, False
     if f.key == "date_created":
         return _same_date(str(a), str(b)), False
     na, nb = _norm(a), _norm(b)

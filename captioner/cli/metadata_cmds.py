@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from captioner.cli.common import EXIT_FAILED, EXIT_OK, add_command, error
 from captioner.errors import CaptionerError, UsageError
 from captioner.fields import FIELD_KEYS, FIELDS, LIST_KEYS, field
+from captioner.paths import catalogue_path
 from captioner.photo import PhotoMetadata
 
 if TYPE_CHECKING:
@@ -135,9 +136,12 @@ def changes_from_args(args: argparse.Namespace) -> dict[str, Change]:
 
 def _open_catalogue(arg: str | None) -> Any:
     """The catalogue to keep in step, when one exists (``set`` never creates one)."""
-    from captioner.catalogue import Catalogue, resolve_catalogue_path
+    path = catalogue_path(arg)
+    if not path.exists():
+        return None  # and sqlite-utils is not even imported
+    from captioner.catalogue import Catalogue
 
-    return Catalogue.open_existing(resolve_catalogue_path(arg))
+    return Catalogue.open_existing(path)
 
 
 def cmd_set(args: argparse.Namespace) -> int:
