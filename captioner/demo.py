@@ -90,9 +90,9 @@ def render_picture(entry: ArticleEntry, number: int, size: tuple[int, int] = PIC
     image = Image.new("RGB", size)
     draw = ImageDraw.Draw(image)
     wall = (150 + rng.randrange(60), 110 + rng.randrange(50), 80 + rng.randrange(40))
-    for y in range(height):
-        shade = 1.0 - 0.45 * y / height
-        draw.line([(0, y), (width, y)], fill=tuple(int(c * shade) for c in wall))
+    for line in range(height):
+        shade = 1.0 - 0.45 * line / height
+        draw.line([(0, line), (width, line)], fill=tuple(int(c * shade) for c in wall))
     # The stage banner and the podium.
     banner_top = int(height * (0.08 + 0.05 * rng.random()))
     draw.rectangle([width * 0.1, banner_top, width * 0.9, banner_top + height * 0.22], fill=(178, 24, 30))
@@ -106,7 +106,7 @@ def render_picture(entry: ArticleEntry, number: int, size: tuple[int, int] = PIC
     for row in range(7):
         y = height * (0.6 + row * 0.065)
         radius = 14 + row * 6
-        x = -rng.randrange(radius * 2)
+        x: float = -rng.randrange(radius * 2)
         while x < width + radius:
             shirt = rng.choice([(240, 240, 235), (40, 50, 70), (200, 200, 210), (90, 90, 100)])
             draw.rounded_rectangle(
