@@ -201,7 +201,7 @@ def fix_iptc_digest(data: bytes) -> bytes:
         _segment(0xED, PHOTOSHOP_HEADER + irb[i : i + chunk]) for i in range(0, max(len(irb), 1), chunk)
     )
     view = memoryview(data)
-    pieces = [view[: spans[0][0]], segments]
+    pieces: list[bytes | memoryview] = [view[: spans[0][0]], segments]
     for (_, end), nxt in zip(spans, [*spans[1:], None], strict=True):
         pieces.append(view[end : nxt[0] if nxt else None])
     return b"".join(pieces)

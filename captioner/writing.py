@@ -631,13 +631,13 @@ def _commit(items: list[_Prepared], force: bool) -> list[tuple[_Prepared, Captio
     folders: set[Path] = set()
     try:
         for p in items:
-            tmp = temps.get(id(p))
-            if tmp is None:
+            staged = temps.get(id(p))
+            if staged is None:
                 continue
             try:
                 if not force and not _unchanged_since(p.real, p.stat):
                     raise ChangedOnDiskError(p.path, "another program changed it while it was being written")
-                os.replace(tmp, p.real)
+                os.replace(staged, p.real)
                 del temps[id(p)]
                 folders.add(p.real.parent)
                 outcome[id(p)] = None

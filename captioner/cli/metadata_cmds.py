@@ -84,12 +84,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         # Workers hand back finished JSON text; the array is assembled here.
         indent = 2 if sys.stdout.isatty() else None
-        texts = []
+        texts: list[str] = []
         for item in read_many(paths, transform=functools.partial(_json_text, indent=indent)):
             if isinstance(item, CaptionerError):
                 error(str(item))
                 failed += 1
             else:
+                assert isinstance(item, str)
                 texts.append(item)
         sep = ",\n" if indent else ","
         sys.stdout.write("[" + sep.join(texts) + "]\n")
