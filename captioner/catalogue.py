@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import hashlib
 import json
 import os
 import sqlite3
@@ -64,9 +65,47 @@ def login_name() -> str:
         return "unknown"
 
 
+FINGERPRINT_SPAN = 16 * 1024
+
+
+def fingerprint(path: str | os.PathLike[str]) -> str:
+    """Content fingerprint that recognises a moved file: SHA-256 of its size and its first and last 16 KiB.
+
+    Cheaper than hashing the whole file, and it covers both the metadata (at the start of a JPEG) and the end
+    of the image data, so two different pictures do not share it.
+    """
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        digest = hashlib.sha256(str(size).encode())
+        digest.update(fh.read(FINGERPRINT_SPAN))
+        if size > FINGERPRINT_SPAN:
+            fh.seek(max(FINGERPRINT_SPAN, size - FINGERPRINT_SPAN))
+            digest.update(fh.read(FINGERPRINT_SPAN))
+    return digest.hexdigest()
+
+
+def set_aside(path: Path) -> Path:
+    """Rename an unreadable catalogue (and its WAL files) to ``NAME.corrupt-TIME`` and return the new name."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            os.replace(extra, aside.with_name(aside.name + suffix))
+    return aside
+
+
 def now_utc() -> str:
     """The current time as recorded in the catalogue: UTC, ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fingerprint_or_none(path: Path) -> str | None:
+    try:
+        return fingerprint(path)
+    except OSError:
+        return None
 
 
 def _dumps(value: Any) -> str:
@@ -96,7 +135,7 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
             path TEXT NOT NULL UNIQUE,
             folder_id INTEGER REFERENCES folders(id),
             name TEXT NOT NULL,
-            size INTEGER, mtime_ns INTEGER, sha256 TEXT,
+            size INTEGER, mtime_ns INTEGER, sha256 TEXT, fingerprint TEXT,
             width INTEGER, height INTEGER, format TEXT,
             status TEXT NOT NULL DEFAULT 'unscanned',
             error TEXT,
@@ -107,7 +146,7 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
             languages TEXT NOT NULL DEFAULT '{{}}',
             scanned_at TEXT
         );
-        CREATE INDEX photos_sha256 ON photos(sha256);
+        CREATE INDEX photos_fingerprint ON photos(fingerprint);
         CREATE INDEX photos_folder ON photos(folder_id);
         CREATE TABLE edits (
             id INTEGER PRIMARY KEY,
@@ -165,7 +204,7 @@ def _photo_dict(row: sqlite3.Row) -> dict[str, Any]:
     photo = dict(row)
     for key in _PHOTO_JSON:
         photo[key] = json.loads(photo[key])
-    has_stamp = photo["size"] is not None and photo["sha256"] is not None
+    has_stamp = photo["size"] is not None and photo["mtime_ns"] is not None
     photo["stamp"] = FileStamp(photo["size"], photo["mtime_ns"], photo["sha256"]) if has_stamp else None
     return photo
 
@@ -207,6 +246,65 @@ def _translate(path: Path, exc: sqlite3.Error) -> CatalogueError:
     )
 
 
+_UPSERT_PHOTO = """
+    INSERT INTO photos(path, folder_id, name, size, mtime_ns, sha256, fingerprint, width, height, format,
+                       status, error, fields, sources, conflicts, warnings, languages, scanned_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(path) DO UPDATE SET
+        folder_id = excluded.folder_id, name = excluded.name, size = excluded.size, mtime_ns = excluded.mtime_ns,
+        sha256 = excluded.sha256, fingerprint = excluded.fingerprint, width = excluded.width,
+        height = excluded.height, format = excluded.format, status = 'ok', error = NULL, fields = excluded.fields,
+        sources = excluded.sources, conflicts = excluded.conflicts, warnings = excluded.warnings,
+        languages = excluded.languages, scanned_at = excluded.scanned_at
+    RETURNING id
+"""
+_INSERT_FTS = (
+    f"INSERT INTO photo_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})"
+)
+
+
+def _fts_values(path: Path, status: str, fields: Mapping[str, Any], conflicts: Sequence[str]) -> tuple[str, ...]:
+    values = [_fold_value(fields.get(k)) for k in FIELD_KEYS]
+    return (*values, fold(path.name), fold(str(path.parent)), _flags(status, fields, conflicts))
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo's row made ready to store: JSON encoded and its search text folded (work a scan's worker
+    processes do, so the process writing the catalogue only runs SQL)."""
+
+    path: str
+    folder: str
+    fields: dict[str, Any]
+    columns: tuple[Any, ...]
+    """name, size, mtime_ns, sha256, fingerprint, width, height, format and the JSON columns, in table order."""
+    fts: tuple[str, ...]
+
+
+def prepare_photo(meta: PhotoMetadata, fingerprint: str | None = None) -> PreparedPhoto:
+    """Prepare `meta` for :meth:`Catalogue.store_prepared`; the fingerprint is taken from the file if not given."""
+    path = normalise_path(meta.path)
+    if fingerprint is None:
+        fingerprint = _fingerprint_or_none(path)
+    fields = {k: meta.fields.get(k, empty_value(k)) for k in FIELD_KEYS}
+    columns = (
+        path.name,
+        meta.stamp.size,
+        meta.stamp.mtime_ns,
+        meta.stamp.sha256,
+        fingerprint,
+        meta.width,
+        meta.height,
+        meta.format,
+        _dumps(fields),
+        _dumps(meta.sources),
+        _dumps(list(meta.conflicts)),
+        _dumps(list(meta.warnings)),
+        _dumps(meta.languages),
+    )
+    return PreparedPhoto(str(path), str(path.parent), fields, columns, _fts_values(path, "ok", fields, meta.conflicts))
+
+
 # --- the catalogue ------------------------------------------------------------------------------------------
 
 
@@ -238,6 +336,16 @@ class Catalogue:
             catalogue.close()
             raise
         return catalogue
+
+    @classmethod
+    def open_for_rebuild(cls, path: Path) -> tuple[Catalogue, Path | None]:
+        """Open the catalogue at `path` to rebuild it; a file that is not a readable catalogue is first moved
+        aside (returned as the second value) and a new, empty one created in its place."""
+        try:
+            return cls.open(path), None
+        except CorruptCatalogueError:
+            aside = set_aside(Path(path))
+            return cls.open(path), aside
 
     @classmethod
     def open_existing(cls, path: Path) -> Catalogue | None:
@@ -283,6 +391,7 @@ class Catalogue:
                 self._connections.append(conn)
             self._local.db = db
             self._local.depth = 0
+            self._local.folder_ids = {}
         return db
 
     @property
@@ -311,6 +420,7 @@ class Catalogue:
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self._local.folder_ids = {}
             raise
         else:
             conn.execute("COMMIT")
@@ -347,10 +457,13 @@ class Catalogue:
     # photos
 
     def _folder_id(self, folder: Path) -> int:
-        conn = self.conn
         key = str(folder)
-        conn.execute("INSERT OR IGNORE INTO folders(path) VALUES (?)", (key,))
-        return int(conn.execute("SELECT id FROM folders WHERE path = ?", (key,)).fetchone()[0])
+        cache: dict[str, int] = self._local.folder_ids
+        if key not in cache:
+            conn = self.conn
+            conn.execute("INSERT OR IGNORE INTO folders(path) VALUES (?)", (key,))
+            cache[key] = int(conn.execute("SELECT id FROM folders WHERE path = ?", (key,)).fetchone()[0])
+        return cache[key]
 
     def _row(self, path: Path) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM photos WHERE path = ?", (str(path),)).fetchone()
@@ -360,12 +473,7 @@ class Catalogue:
     ) -> None:
         conn = self.conn
         conn.execute("DELETE FROM photo_fts WHERE rowid = ?", (photo_id,))
-        values = [_fold_value(fields.get(k)) for k in FIELD_KEYS]
-        values += [fold(path.name), fold(str(path.parent)), _flags(status, fields, conflicts)]
-        placeholders = ", ".join("?" * (len(FTS_COLUMNS) + 1))
-        conn.execute(
-            f"INSERT INTO photo_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})", (photo_id, *values)
-        )
+        conn.execute(_INSERT_FTS, (photo_id, *_fts_values(path, status, fields, conflicts)))
 
     def _ensure_photo(self, path: Path) -> int:
         """Id of the photo row for `path`, adding an ``unscanned`` row (filled in by the next scan) if there is none."""
@@ -381,61 +489,62 @@ class Catalogue:
         return photo_id
 
     @_guarded
-    def upsert_photo(self, meta: PhotoMetadata, record_outside_edits: bool = False) -> None:
-        """Store what was read from a file. With `record_outside_edits`, fields that differ from the stored
-        values of a previously read file are recorded in its history as changed outside Captioner."""
-        path = normalise_path(meta.path)
-        fields = {k: meta.fields.get(k, empty_value(k)) for k in FIELD_KEYS}
+    def upsert_photo(
+        self, meta: PhotoMetadata, fingerprint: str | None = None, record_outside_edits: bool = False
+    ) -> bool:
+        """Store what was read from a file (its content `fingerprint` is taken from the file when not given).
+
+        With `record_outside_edits`, fields that differ from the stored values of a previously read file are
+        recorded in its history as changed outside Captioner; returns whether there were any.
+        """
+        return self.store_prepared(prepare_photo(meta, fingerprint), record_outside_edits)
+
+    @_guarded
+    def store_prepared(self, photo: PreparedPhoto, record_outside_edits: bool = False) -> bool:
+        """:meth:`upsert_photo` for a photo prepared with :func:`prepare_photo`."""
+        return self.store_prepared_many([photo], record_outside_edits)[0]
+
+    @_guarded
+    def store_prepared_many(self, photos: Sequence[PreparedPhoto], record_outside_edits: bool = False) -> list[bool]:
+        """Store many prepared photos in one transaction (the scan's path: its workers prepare them).
+
+        Returns, per photo, whether fields changed outside Captioner were recorded in its history.
+        """
+        outside = [False] * len(photos)
         with self.transaction() as conn:
-            old = self._row(path)
-            if (
-                record_outside_edits
-                and old is not None
-                and old["status"] == "ok"
-                and old["sha256"] != meta.stamp.sha256
-            ):
-                old_fields = json.loads(old["fields"])
-                when = now_utc()
-                for key in FIELD_KEYS:
-                    before = old_fields.get(key, empty_value(key))
-                    if before != fields[key]:
-                        conn.execute(
-                            "INSERT INTO edits(photo_id, path, field, old, new, at, user, status) "
-                            "VALUES (?, ?, ?, ?, ?, ?, NULL, 'outside')",
-                            (old["id"], str(path), key, _dumps(before), _dumps(fields[key]), when),
-                        )
-            row = conn.execute(
-                """
-                INSERT INTO photos(path, folder_id, name, size, mtime_ns, sha256, width, height, format, status,
-                                   error, fields, sources, conflicts, warnings, languages, scanned_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(path) DO UPDATE SET
-                    folder_id = excluded.folder_id, name = excluded.name, size = excluded.size,
-                    mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, width = excluded.width,
-                    height = excluded.height, format = excluded.format, status = 'ok', error = NULL,
-                    fields = excluded.fields, sources = excluded.sources, conflicts = excluded.conflicts,
-                    warnings = excluded.warnings, languages = excluded.languages, scanned_at = excluded.scanned_at
-                RETURNING id
-                """,
-                (
-                    str(path),
-                    self._folder_id(path.parent),
-                    path.name,
-                    meta.stamp.size,
-                    meta.stamp.mtime_ns,
-                    meta.stamp.sha256,
-                    meta.width,
-                    meta.height,
-                    meta.format,
-                    _dumps(fields),
-                    _dumps(meta.sources),
-                    _dumps(list(meta.conflicts)),
-                    _dumps(list(meta.warnings)),
-                    _dumps(meta.languages),
-                    now_utc(),
-                ),
-            ).fetchone()
-            self._write_fts(int(row[0]), path, "ok", fields, meta.conflicts)
+            old_rows = [
+                conn.execute("SELECT id, status, fields FROM photos WHERE path = ?", (p.path,)).fetchone()
+                for p in photos
+            ]
+            when = now_utc()
+            for i, (photo, old) in enumerate(zip(photos, old_rows, strict=True)):
+                if record_outside_edits and old is not None and old["status"] == "ok":
+                    outside[i] = self._record_outside(old["id"], photo, json.loads(old["fields"]), when)
+            # All photo rows first, then all full-text rows: interleaving the two makes FTS5 several times slower.
+            ids = [
+                conn.execute(_UPSERT_PHOTO, (p.path, self._folder_id(Path(p.folder)), *p.columns, when)).fetchone()[0]
+                for p in photos
+            ]
+            conn.executemany(
+                "DELETE FROM photo_fts WHERE rowid = ?",
+                [(pid,) for pid, old in zip(ids, old_rows, strict=True) if old is not None],
+            )
+            conn.executemany(_INSERT_FTS, [(pid, *p.fts) for pid, p in zip(ids, photos, strict=True)])
+        return outside
+
+    def _record_outside(self, photo_id: int, photo: PreparedPhoto, old_fields: Mapping[str, Any], when: str) -> bool:
+        changed = False
+        for key in FIELD_KEYS:
+            before = old_fields.get(key, empty_value(key))
+            after = photo.fields.get(key, empty_value(key))
+            if before != after:
+                changed = True
+                self.conn.execute(
+                    "INSERT INTO edits(photo_id, path, field, old, new, at, user, status) "
+                    "VALUES (?, ?, ?, ?, ?, ?, NULL, 'outside')",
+                    (photo_id, photo.path, key, _dumps(before), _dumps(after), when),
+                )
+        return changed
 
     @_guarded
     def record_read_error(self, path: Path, error: str, size: int | None = None, mtime_ns: int | None = None) -> None:
@@ -504,11 +613,12 @@ class Catalogue:
         return {r["path"]: Entry(r["id"], r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"]) for r in rows}
 
     @_guarded
-    def moved_from(self, sha256: str, new_path: Path) -> Path | None:
-        """A catalogued file with this content hash that is no longer on disk: where `new_path` was moved from."""
+    def moved_from(self, content_fingerprint: str, new_path: Path) -> Path | None:
+        """A catalogued file with this content fingerprint that is no longer on disk: where `new_path` (absolute,
+        resolved) came from."""
         rows = self.conn.execute(
-            "SELECT path, name FROM photos WHERE sha256 = ? AND path != ? ORDER BY status = 'missing' DESC, id",
-            (sha256, str(normalise_path(new_path))),
+            "SELECT path, name FROM photos WHERE fingerprint = ? AND path != ? ORDER BY status = 'missing' DESC, id",
+            (content_fingerprint, str(new_path)),
         ).fetchall()
         gone = [Path(r["path"]) for r in rows if not os.path.lexists(r["path"])]
         same_name = [p for p in gone if p.name == new_path.name]
