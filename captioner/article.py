@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,12 +325,13 @@ def apply_import(
     catalogue: Any = None,
     story: str | None = None,
     force: bool = False,
+    skip: Collection[Path] = (),
 ) -> Iterator[ImportOutcome]:
     """Write the plan's changes through the safe write, yielding one outcome per picture in article order.
 
-    Pictures whose values already match are not rewritten. Each write is recorded in `catalogue` (when
-    given); once every picture is done, story `story` is created or replaced with the plan's pictures in
-    article order.
+    Pictures whose values already match, and those in `skip` (unticked in the app), are not written. Each
+    write is recorded in `catalogue` (when given); once every picture is done, story `story` is created or
+    replaced with all the plan's pictures in article order.
     """
     from captioner.writing import write_fields
 
@@ -341,7 +342,7 @@ def apply_import(
         if entry.current is None:
             yield ImportOutcome(entry, written=False, error=f"{entry.path}: {'; '.join(entry.warnings)}")
             continue
-        if not entry.changes:
+        if not entry.changes or entry.path in skip:
             yield ImportOutcome(entry, written=False)
             continue
         try:

@@ -8,12 +8,13 @@ changes that apply it, ready for :func:`captioner.writing.write_fields`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from captioner.errors import FileOperationError
-from captioner.fields import FieldValue, field
+from captioner.fields import FieldValue
+from captioner.fields import field as field_info
 from captioner.housestyle import HouseStyle, People
 from captioner.photo import FileStamp, PhotoMetadata
 from captioner.textfold import fold_name
@@ -38,6 +39,8 @@ class Finding:
     """The suggested fix, in words."""
     fix_changes: dict[str, FieldValue] | None = None
     """Changes that apply the fix when it is certain (for :func:`captioner.writing.write_fields`)."""
+    stamp: FileStamp | None = field(default=None, compare=False, repr=False)
+    """The file's stamp when it was checked: a fix is refused if the file changed since."""
 
     def to_json(self) -> dict[str, Any]:
         """The finding as a JSON object (``check --json``)."""
@@ -67,7 +70,7 @@ def check_metadata(
     meta: PhotoMetadata, style: HouseStyle, people: People, catalogued: FileStamp | None = None
 ) -> list[Finding]:
     """Every finding for one picture, most severe first. `catalogued` is the stamp the catalogue holds."""
-    found = _Findings(meta.path, style)
+    found = _Findings(meta.path, style, meta.stamp)
     _check_required(meta, style, found)
     _check_names(meta, style, people, found)
     _check_caption_credit(meta, style, people, found)
@@ -112,12 +115,43 @@ def check_paths(
         yield Path(path), check_metadata(meta, style, people, stamp)
 
 
+def certain_fixes(findings: Iterable[Finding]) -> dict[Path, dict[str, FieldValue]]:
+    """The changes of every certain fix, merged per file (fixes of one field agree, so merging is safe)."""
+    fixes: dict[Path, dict[str, FieldValue]] = {}
+    for finding in findings:
+        if finding.fix_changes:
+            fixes.setdefault(finding.path, {}).update(finding.fix_changes)
+    return fixes
+
+
+def apply_fixes(findings: Sequence[Finding], catalogue: Any = None, force: bool = False) -> Iterator[Any]:
+    """Write the certain fixes of `findings` through the safe write, one :class:`~captioner.writing.BatchItem`
+    per file; a file changed since it was checked is refused unless `force`. Writes are recorded in
+    `catalogue` when given."""
+    from captioner.writing import WriteJob, write_batch
+
+    stamps = {f.path: f.stamp for f in findings}
+    jobs = [WriteJob(path, changes, stamps.get(path)) for path, changes in certain_fixes(findings).items()]
+    for item in write_batch(jobs, force=force):
+        if catalogue is not None:
+            result = item.result
+            catalogue.record_write(
+                item.path,
+                item.changes,
+                result.before if result else None,
+                result.after if result else None,
+                str(item.error) if item.error else None,
+            )
+        yield item
+
+
 class _Findings:
     """Collects findings for one file, taking each check's severity from the house style."""
 
-    def __init__(self, path: Path, style: HouseStyle) -> None:
+    def __init__(self, path: Path, style: HouseStyle, stamp: FileStamp | None = None) -> None:
         self.path = path
         self.style = style
+        self.stamp = stamp
         self.items: list[Finding] = []
 
     def add(
@@ -131,7 +165,7 @@ class _Findings:
     ) -> None:
         severity = severity or self.style.severity_of(code)
         if severity != "off":
-            self.items.append(Finding(self.path, key, severity, code, message, fix, fix_changes))
+            self.items.append(Finding(self.path, key, severity, code, message, fix, fix_changes, self.stamp))
 
 
 def _check_required(meta: PhotoMetadata, style: HouseStyle, found: _Findings) -> None:
@@ -139,10 +173,10 @@ def _check_required(meta: PhotoMetadata, style: HouseStyle, found: _Findings) ->
     for key, severity in style.required.items():
         if meta.value(key):
             continue
-        fix = f"write a {field(key).label.lower()}"
+        fix = f"write a {field_info(key).label.lower()}"
         if key == "credit" and byline:
             fix = f"write the byline {'; '.join(byline)} as credit"
-        found.add("missing", key, f"no {field(key).label.lower()}", fix, severity=severity)
+        found.add("missing", key, f"no {field_info(key).label.lower()}", fix, severity=severity)
 
 
 def _names(value: FieldValue) -> list[str]:
@@ -215,7 +249,7 @@ def _check_caption_credit(meta: PhotoMetadata, style: HouseStyle, people: People
 def _check_sources(meta: PhotoMetadata, found: _Findings) -> None:
     """Damage the metadata engine reports: values cut in IIM, sources disagreeing, stale digest, old charsets."""
     for key in meta.iim_truncated:
-        f = field(key)
+        f = field_info(key)
         found.add(
             "iim_truncated",
             key,

@@ -17,12 +17,12 @@ from captioner.article import (
     read_article_text,
 )
 from captioner.catalogue import Catalogue, resolve_catalogue_path
-from captioner.checks import Finding, check_paths, has_errors
+from captioner.checks import Finding, apply_fixes, check_paths, has_errors
 from captioner.cli.common import EXIT_FAILED, EXIT_OK, add_command, error, print_json
 from captioner.errors import UsageError
 from captioner.export import FORMATS, build_caption_sheet, export_caption_sheet, render
 from captioner.fields import FieldValue
-from captioner.housestyle import HouseStyle, find_house_style, load_house_style, people_registry
+from captioner.housestyle import HouseStyle, People, find_house_style, load_house_style, people_registry
 
 
 def register(sub: Any) -> None:
@@ -31,6 +31,8 @@ def register(sub: Any) -> None:
     check.add_argument("paths", nargs="*", metavar="PATH", help="pictures, or folders of pictures")
     check.add_argument("--story", metavar="NAME", help="check the pictures of this story")
     check.add_argument("--json", action="store_true", help="findings as JSON")
+    check.add_argument("--fix", action="store_true", help="write the certain fixes (canonical names, house label)")
+    check.add_argument("--force", action="store_true", help="with --fix, write even if a file changed meanwhile")
     _house_style_option(check)
 
     imp = add_command(
@@ -89,10 +91,10 @@ def _expand(paths: Sequence[str]) -> list[Path]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Run the credit checks; exit 1 when any finding is an error."""
+    """Run the credit checks; with --fix write the certain fixes and check again. Exit 1 on any error."""
     if not args.paths and not args.story:
         raise UsageError("check: give pictures or folders, or --story NAME")
-    catalogue = _catalogue(args)
+    catalogue = _catalogue(args, create=args.fix)
     try:
         paths = _expand(args.paths)
         if args.story:
@@ -104,12 +106,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         first = paths[0]
         style = _house_style(args, first if first.is_dir() else first.parent)
         people = people_registry(style, catalogue)
-        findings: list[Finding] = []
-        for _path, found in check_paths(paths, style, people, catalogue):
-            findings.extend(found)
+        findings = _run_checks(paths, style, people, catalogue, echo=not args.json)
+        failed = 0
+        if args.fix:
+            fixed = 0
+            for item in apply_fixes(findings, catalogue, force=args.force):
+                if item.error is not None:
+                    error(str(item.error))
+                    failed += 1
+                else:
+                    fixed += 1
+                    if not args.json:
+                        sys.stdout.write(f"fixed: {item.path}: {', '.join(item.changes)}\n")
             if not args.json:
-                for finding in found:
-                    sys.stdout.write(finding.line() + "\n")
+                sys.stdout.write(f"{fixed} pictures fixed, {failed} failed; checking again\n")
+            findings = _run_checks(paths, style, people, catalogue, echo=not args.json)
     finally:
         if catalogue is not None:
             catalogue.close()
@@ -126,7 +137,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     else:
         sys.stdout.write(f"{len(paths)} pictures checked: {errors} errors, {warnings} warnings\n")
-    return EXIT_FAILED if has_errors(findings) else EXIT_OK
+    return EXIT_FAILED if has_errors(findings) or failed else EXIT_OK
+
+
+def _run_checks(
+    paths: Sequence[Path], style: HouseStyle, people: People, catalogue: Catalogue | None, echo: bool
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for _path, found in check_paths(paths, style, people, catalogue):
+        findings.extend(found)
+        if echo:
+            for finding in found:
+                sys.stdout.write(finding.line() + "\n")
+    return findings
 
 
 # --- import-article -----------------------------------------------------------------------------------------

@@ -275,3 +275,13 @@ def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (code, err) == (0, "")
     assert out == f"{tmp_path / 'd'}\n"
     assert len(list((tmp_path / "d").glob("bna_*.jpg"))) == 12
+
+
+def test_check_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "demo", str(tmp_path / "demo"))
+    code, out, err = run(capsys, "check", str(tmp_path / "demo"), "--fix", *catalogue_opt(tmp_path))
+    assert (code, err) == (0, "")
+    assert "fixed: " + str(tmp_path / "demo" / "bna_9384.jpg") + ": byline, credit, caption" in out
+    assert "3 pictures fixed, 0 failed; checking again" in out
+    code, out, _ = run(capsys, "check", str(tmp_path / "demo"), "--json")
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"missing"}

@@ -216,3 +216,32 @@ def test_plan_house_style_format(tmp_path: Path) -> None:
 def test_plan_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ArticleError, match="folder not found"):
         plan_import(parse_article("bna_1.jpg: x\n"), tmp_path / "nope", HouseStyle(), People(), reader=_blank)
+
+
+def test_apply_import_skip_catalogue_and_story(tmp_path: Path) -> None:
+    from conftest import make_jpeg
+
+    from captioner.article import apply_import
+    from captioner.catalogue import Catalogue
+    from captioner.reading import read_metadata
+
+    for n in (1, 2, 3):
+        make_jpeg(tmp_path / f"bna_{n}.jpg", seed=n)
+    text = "bna_3.jpg: 三。图:清强\nbna_1.jpg: 一。图片:Thanh Cuong\nbna_2.jpg: 二。图片:Thanh Cuong\n"
+    plan = plan_import(parse_article(text), tmp_path, HouseStyle(), SEED_PEOPLE)
+    skipped = tmp_path / "bna_2.jpg"
+    before = skipped.read_bytes()
+    with Catalogue.open(tmp_path / "cat.db") as catalogue:
+        outcomes = list(apply_import(plan, catalogue, "稿件", skip={skipped}))
+        assert [(o.entry.file, o.written, o.error) for o in outcomes] == [
+            ("bna_3.jpg", True, None),
+            ("bna_1.jpg", True, None),
+            ("bna_2.jpg", False, None),
+        ]
+        assert catalogue.story("稿件") == [tmp_path / f"bna_{n}.jpg" for n in (3, 1, 2)]
+        history = catalogue.history(tmp_path / "bna_3.jpg")
+        assert {h["field"] for h in history} == {"caption", "byline", "credit"}
+    assert skipped.read_bytes() == before
+    third = read_metadata(tmp_path / "bna_3.jpg")
+    assert third.value("caption") == "三。图片:Thanh Cuong"
+    assert third.value("byline") == ["Thanh Cuong"]

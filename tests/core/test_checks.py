@@ -154,3 +154,33 @@ def test_check_against_catalogue(tmp_path: Path) -> None:
 def test_check_missing_file(tmp_path: Path) -> None:
     found = dict(check_paths([tmp_path / "gone.jpg"], HouseStyle(), PEOPLE))[tmp_path / "gone.jpg"]
     assert codes(found) == [("unreadable", None, "error")]
+
+
+def test_certain_fixes_applied(tmp_path: Path) -> None:
+    from captioner.checks import apply_fixes, certain_fixes
+
+    path = make_jpeg(tmp_path / "bna_1.jpg")
+    write_fields(path, {**COMPLETE, "caption": "说明。图:清强", "byline": ["清强", "Hoang Anh"], "credit": "清强"})
+    people = People([*PEOPLE, Person("Hoang Anh")])
+    findings = dict(check_paths([path], HouseStyle(), people))[path]
+    assert certain_fixes(findings) == {
+        path: {"byline": ["Thanh Cuong", "Hoang Anh"], "credit": "Thanh Cuong", "caption": "说明。图片:Thanh Cuong"}
+    }
+    with Catalogue.open(tmp_path / "cat.db") as catalogue:
+        items = list(apply_fixes(findings, catalogue))
+        assert [i.error for i in items] == [None]
+        assert len(catalogue.history(path)) == 3
+    assert dict(check_paths([path], HouseStyle(), people))[path] == []
+
+
+def test_fix_refused_when_file_changed_since_check(tmp_path: Path) -> None:
+    from captioner.checks import apply_fixes
+    from captioner.errors import ChangedOnDiskError
+
+    path = make_jpeg(tmp_path / "bna_1.jpg")
+    write_fields(path, {**COMPLETE, "credit": "清强"})
+    findings = dict(check_paths([path], HouseStyle(), PEOPLE))[path]
+    write_fields(path, {"headline": "someone else's edit"})
+    items = list(apply_fixes(findings))
+    assert isinstance(items[0].error, ChangedOnDiskError)
+    assert read_metadata(path).value("credit") == "清强"
