@@ -22,6 +22,10 @@ class FileOperationError(CaptionerError):
         self.reason = reason
         super().__init__(f"{self.path}: {self.verb}: {reason}")
 
+    def __reduce__(self) -> tuple[type[FileOperationError], tuple[Path, str]]:
+        # Errors cross process boundaries (batch workers): rebuild them from path and reason.
+        return (self.__class__, (self.path, self.reason))
+
 
 class ReadError(FileOperationError):
     """The file could not be read as an image with metadata."""

@@ -17,6 +17,7 @@ import ctypes
 import errno
 import functools
 import hashlib
+import multiprocessing
 import os
 import re
 import secrets
@@ -47,6 +48,8 @@ Changes = Mapping[str, Change]
 
 COMMIT_CHUNK = 64
 """Files a batch builds in memory before flushing their temporary files with one sync (~25 MB of photos)."""
+PARALLEL_WRITE_THRESHOLD = 32
+"""From this many files on, write_batch prepares files in worker processes."""
 TEMP_MARK = ".captioner-tmp-"
 """Temporary files are named ``.<name>.captioner-tmp-<random>`` in the picture's own folder."""
 
@@ -133,11 +136,11 @@ def write_fields(
     refused with ChangedOnDiskError unless `force`. Raises WriteError (or a subclass) with the original
     untouched; UsageError for invalid changes.
     """
-    prepared = _prepare(Path(path), changes, expected, force)
-    ((_, err),) = _commit([prepared], force)
+    staged = _stage(_prepare(Path(path), changes, expected, force), sync=True)
+    ((_, err),) = _finish([staged], force, synced=True)
     if err is not None:
         raise err
-    return prepared.result
+    return staged.result
 
 
 def write_batch(
@@ -145,37 +148,54 @@ def write_batch(
     *,
     force: bool = False,
     on_item: Callable[[BatchItem], None] | None = None,
+    workers: int | None = None,
 ) -> Iterator[BatchItem]:
     """Write each job, yielding one BatchItem per file in order; one bad file never stops the batch.
 
-    Files are prepared and verified in memory one by one, then committed in chunks: the temporary files of a
-    chunk are flushed to disk with one filesystem sync before any of them replaces its original.
+    Each file is built, verified and staged as a temporary file beside the original (in worker processes
+    for large batches, `workers` of them, by default one per core); then, a chunk at a time, the staged
+    files are flushed to disk with one filesystem sync and renamed over their originals.
     """
-    pending: list[tuple[BatchItem, _Prepared | None]] = []
+    jobs = list(jobs)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_WRITE_THRESHOLD else 1
+    stage = functools.partial(_prepare_and_stage, force=force)
+    pending: list[tuple[BatchItem, _Staged | None]] = []
 
     def flush() -> Iterator[BatchItem]:
-        ready = [p for _, p in pending if p is not None]
-        errors = {id(p): e for p, e in _commit(ready, force)}
-        for item, prep in pending:
-            if prep is not None:
-                item.error = errors[id(prep)]
-                item.result = prep.result if item.error is None else None
+        ready = [st for _, st in pending if st is not None]
+        errors = {id(st): e for st, e in _finish(ready, force, synced=False)}
+        for item, st in pending:
+            if st is not None:
+                item.error = errors[id(st)]
+                item.result = st.result if item.error is None else None
             if on_item is not None:
                 on_item(item)
             yield item
         pending.clear()
 
-    for job in jobs:
-        item = BatchItem(path=Path(job.path), changes=job.changes)
-        prepared = None
+    def collect(outcomes: Iterable[_Staged | CaptionerError]) -> Iterator[BatchItem]:
         try:
-            prepared = _prepare(Path(job.path), job.changes, job.expected, force)
-        except CaptionerError as exc:
-            item.error = exc
-        pending.append((item, prepared))
-        if len(pending) >= COMMIT_CHUNK:
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                item = BatchItem(path=Path(job.path), changes=job.changes)
+                if isinstance(outcome, CaptionerError):
+                    item.error = outcome
+                    pending.append((item, None))
+                else:
+                    pending.append((item, outcome))
+                if len(pending) >= COMMIT_CHUNK:
+                    yield from flush()
             yield from flush()
-    yield from flush()
+        finally:
+            for _, st in pending:  # staged but never committed (an interrupted batch)
+                if st is not None:
+                    _remove_quietly(st.tmp)
+
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from collect(stage(job) for job in jobs)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from collect(pool.imap(stage, jobs, chunksize=4))
 
 
 @dataclass
@@ -187,6 +207,26 @@ class _Prepared:
     stat: os.stat_result
     new: bytes
     result: WriteResult
+
+
+@dataclass
+class _Staged:
+    """A prepared file whose new content waits in a temporary file beside the original."""
+
+    path: Path
+    real: Path
+    stat: os.stat_result
+    tmp: Path
+    size: int
+    result: WriteResult
+
+
+def _prepare_and_stage(job: WriteJob, force: bool) -> _Staged | CaptionerError:
+    """Build, verify and stage one file of a batch (runs in a worker process); errors are returned."""
+    try:
+        return _stage(_prepare(Path(job.path), job.changes, job.expected, force), sync=False)
+    except CaptionerError as exc:
+        return exc
 
 
 def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bool) -> _Prepared:
@@ -438,20 +478,18 @@ def _set_date(exif_data: Any, iptc_data: Any, xmp_data: Any, f: Field, text: str
 
 def _convert_legacy_iim(iptc_data: Any) -> None:
     """Re-encode every IIM text dataset as UTF-8 (legacy charsets and undeclared cp1252 included)."""
-    texts: list[tuple[str, str, str]] = []
     declared = None
+    legacy: list[Any] = []
     for datum in iptc_data:
         if datum.key() == "Iptc.Envelope.CharacterSet":
             declared = datum.toString()
-        elif datum.typeId() == exiv2.TypeId.string:
-            texts.append((datum.key(), datum.toString(), ""))
+        elif datum.typeId() == exiv2.TypeId.string and not datum.toString().isascii():
+            legacy.append(datum)
     codec = iim.codec_for_charset(declared)
-    needs = [(k, raw, iim.decode(raw, codec)[0]) for k, raw, _ in texts]
-    if codec in (None, "utf-8") and all(raw == text for _, raw, text in needs):
-        return
-    for datum in iptc_data:
-        if datum.key() != "Iptc.Envelope.CharacterSet" and datum.typeId() == exiv2.TypeId.string:
-            text = iim.decode(datum.toString(), codec)[0]
+    for datum in legacy:
+        raw = datum.toString()
+        text = iim.decode(raw, codec)[0]
+        if text != raw:
             datum.setValue(text)
 
 
@@ -600,53 +638,55 @@ def _unchanged_since(real: Path, st: os.stat_result) -> bool:
     )
 
 
-def _commit(items: list[_Prepared], force: bool) -> list[tuple[_Prepared, CaptionerError | None]]:
-    """Replace each original by its prepared bytes: temporary files first, synced, then the renames.
+def _stage(p: _Prepared, sync: bool) -> _Staged:
+    """Write the prepared bytes to a new temporary file beside the original, with its mode and owner."""
+    tmp = temp_name(p.real)
+    try:
+        _write_temp(tmp, p.new, stat.S_IMODE(p.stat.st_mode), sync=sync)
+        with contextlib.suppress(OSError):
+            if os.geteuid() == 0 and (p.stat.st_uid, p.stat.st_gid) != (0, 0):
+                os.chown(tmp, p.stat.st_uid, p.stat.st_gid)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise WriteError(p.path, exc.strerror or str(exc)) from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return _Staged(path=p.path, real=p.real, stat=p.stat, tmp=tmp, size=len(p.new), result=p.result)
 
-    A single file is fsynced on its own; several are flushed with one filesystem sync. Every failure leaves
-    that original as it was and removes its temporary file.
+
+def _finish(staged: list[_Staged], force: bool, synced: bool) -> list[tuple[_Staged, CaptionerError | None]]:
+    """Rename each staged file over its original, once every one of them is on disk.
+
+    Unless `synced`, the staged files are first flushed with one filesystem sync. A file changed on disk since
+    it was read is refused (unless `force`). Every failure leaves that original as it was, and no temporary
+    file survives this call.
     """
     outcome: dict[int, CaptionerError | None] = {}
-    temps: dict[int, Path] = {}
-    single = len(items) == 1
-    for p in items:
-        tmp = temp_name(p.real)
-        try:
-            _write_temp(tmp, p.new, stat.S_IMODE(p.stat.st_mode), sync=single)
-            with contextlib.suppress(OSError):
-                if os.geteuid() == 0 and (p.stat.st_uid, p.stat.st_gid) != (0, 0):
-                    os.chown(tmp, p.stat.st_uid, p.stat.st_gid)
-            temps[id(p)] = tmp
-        except OSError as exc:
-            _remove_quietly(tmp)
-            outcome[id(p)] = WriteError(p.path, exc.strerror or str(exc))
-    if temps and not single:
-        try:
-            _sync_filesystem(next(iter(temps.values())))
-        except OSError as exc:
-            for p in items:
-                if id(p) in temps:
-                    _remove_quietly(temps.pop(id(p)))
-                    outcome[id(p)] = WriteError(p.path, f"cannot flush to disk: {exc.strerror or exc}")
+    temps = {id(st): st.tmp for st in staged}
     folders: set[Path] = set()
     try:
-        for p in items:
-            staged = temps.get(id(p))
-            if staged is None:
-                continue
+        if temps and not synced:
             try:
-                if not force and not _unchanged_since(p.real, p.stat):
-                    raise ChangedOnDiskError(p.path, "another program changed it while it was being written")
-                os.replace(staged, p.real)
-                del temps[id(p)]
-                folders.add(p.real.parent)
-                outcome[id(p)] = None
-                st = os.stat(p.real)
-                p.result.after.stamp = FileStamp(size=len(p.new), mtime_ns=st.st_mtime_ns, sha256=None)
-            except CaptionerError as exc:
-                outcome[id(p)] = exc
+                _sync_filesystem(staged[0].tmp)
             except OSError as exc:
-                outcome[id(p)] = WriteError(p.path, exc.strerror or str(exc))
+                for st in staged:
+                    outcome[id(st)] = WriteError(st.path, f"cannot flush to disk: {exc.strerror or exc}")
+                return [(st, outcome[id(st)]) for st in staged]
+        for st in staged:
+            try:
+                if not force and not _unchanged_since(st.real, st.stat):
+                    raise ChangedOnDiskError(st.path, "another program changed it while it was being written")
+                os.replace(st.tmp, st.real)
+                del temps[id(st)]
+                folders.add(st.real.parent)
+                outcome[id(st)] = None
+                now = os.stat(st.real)
+                st.result.after.stamp = FileStamp(size=st.size, mtime_ns=now.st_mtime_ns, sha256=None)
+            except CaptionerError as exc:
+                outcome[id(st)] = exc
+            except OSError as exc:
+                outcome[id(st)] = WriteError(st.path, exc.strerror or str(exc))
     finally:
         for leftover in temps.values():
             _remove_quietly(leftover)
@@ -654,10 +694,11 @@ def _commit(items: list[_Prepared], force: bool) -> list[tuple[_Prepared, Captio
         try:
             _fsync_dir(folder)
         except OSError as exc:
-            for p in items:
-                if p.real.parent == folder and outcome.get(id(p)) is None:
-                    outcome[id(p)] = WriteError(p.path, f"written, but the folder could not be synced: {exc.strerror}")
-    return [(p, outcome.get(id(p))) for p in items]
+            for st in staged:
+                if st.real.parent == folder and outcome.get(id(st)) is None:
+                    reason = f"written, but the folder could not be synced: {exc.strerror}"
+                    outcome[id(st)] = WriteError(st.path, reason)
+    return [(st, outcome.get(id(st))) for st in staged]
 
 
 def _remove_quietly(tmp: Path) -> None:
