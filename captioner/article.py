@@ -333,26 +333,25 @@ def apply_import(
     write is recorded in `catalogue` (when given); once every picture is done, story `story` is created or
     replaced with all the plan's pictures in article order.
     """
-    from captioner.writing import write_fields
+    from captioner.writing import WriteJob, write_batch
 
+    to_write = [e for e in plan.entries if e.path is not None and e.current is not None]
+    to_write = [e for e in to_write if e.changes and e.path not in skip]
+    jobs = [WriteJob(e.path, e.changes, e.current.stamp) for e in to_write if e.path and e.current]
+    writing = {id(e) for e in to_write}
+    batch = write_batch(jobs, force=force)
     for entry in plan.entries:
         if entry.path is None:
             yield ImportOutcome(entry, written=False, error=f"{entry.file}: not found in {plan.folder}")
-            continue
-        if entry.current is None:
+        elif entry.current is None:
             yield ImportOutcome(entry, written=False, error=f"{entry.path}: {'; '.join(entry.warnings)}")
-            continue
-        if not entry.changes or entry.path in skip:
+        elif id(entry) not in writing:
             yield ImportOutcome(entry, written=False)
-            continue
-        try:
-            result = write_fields(entry.path, entry.changes, expected=entry.current.stamp, force=force)
-        except FileOperationError as exc:
-            _record(catalogue, entry, None, str(exc))
-            yield ImportOutcome(entry, written=False, error=str(exc))
-            continue
-        _record(catalogue, entry, result, None)
-        yield ImportOutcome(entry, written=True, result=result)
+        else:
+            item = next(batch)
+            error = str(item.error) if item.error is not None else None
+            _record(catalogue, entry, item.result, error)
+            yield ImportOutcome(entry, written=error is None, error=error, result=item.result)
     if catalogue is not None and story:
         catalogue.create_story(story, plan.paths, replace=True)
 
