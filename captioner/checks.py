@@ -7,8 +7,9 @@ changes that apply it, ready for :func:`captioner.writing.write_fields`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class Finding:
     """The suggested fix, in words."""
     fix_changes: dict[str, FieldValue] | None = None
     """Changes that apply the fix when it is certain (for :func:`captioner.writing.write_fields`)."""
-    stamp: FileStamp | None = field(default=None, compare=False, repr=False)
+    stamp: FileStamp | None = dataclasses.field(default=None, compare=False, repr=False)
     """The file's stamp when it was checked: a fix is refused if the file changed since."""
 
     def to_json(self) -> dict[str, Any]:

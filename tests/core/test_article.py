@@ -103,7 +103,7 @@ def test_docx_article(tmp_path: Path) -> None:
         document.add_paragraph(entry.caption)
         document.add_paragraph("正文段落。")
     path = tmp_path / "draft.docx"
-    document.save(path)
+    document.save(str(path))
     entries = parse_article(read_article_text(path))
     assert [e.file for e in entries] == [f"bna_{n}.jpg" for n in SEED_ORDER]
     assert entries[7].caption.endswith("图片:清强")
