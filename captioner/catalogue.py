@@ -622,7 +622,8 @@ class Catalogue:
         ).fetchall()
         gone = [Path(r["path"]) for r in rows if not os.path.lexists(r["path"])]
         same_name = [p for p in gone if p.name == new_path.name]
-        return (same_name or gone or [None])[0]
+        candidates = same_name or gone
+        return candidates[0] if candidates else None
 
     @_guarded
     def mark_folder_scanned(self, folder: Path) -> None:
