@@ -27,12 +27,10 @@ IMAGE_SUFFIXES = frozenset(
 )
 """File name endings of pictures an article can name."""
 
-_NAME = r"[^\s/\\:：]+\.(?:" + "|".join(sorted(s[1:] for s in IMAGE_SUFFIXES)) + r")"
-_FILE_LINE = re.compile(rf"^\s*(?P<file>{_NAME})\s*$", re.IGNORECASE)
-_ONE_LINE = re.compile(rf"^\s*(?P<file>{_NAME})\s*(?:[:：]|\t)\s*(?P<caption>\S.*?)\s*$", re.IGNORECASE)
-
-IMPORTED_KEYS = ("caption", "byline", "credit")
-"""The fields an article import writes."""
+_NAME = r"(?:[^\s:：]*[/\\])?(?P<file>[^\s/\\:：]+\.(?:" + "|".join(sorted(s[1:] for s in IMAGE_SUFFIXES)) + r"))"
+"""A picture's file name, perhaps after a folder path (only the name is kept)."""
+_FILE_LINE = re.compile(rf"^\s*{_NAME}\s*$", re.IGNORECASE)
+_ONE_LINE = re.compile(rf"^\s*{_NAME}\s*(?:[:：]|\t)\s*(?P<caption>\S.*?)\s*$", re.IGNORECASE)
 
 
 class ArticleError(CaptionerError):

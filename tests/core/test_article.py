@@ -65,6 +65,11 @@ def test_file_line_without_caption() -> None:
     ]
 
 
+def test_file_name_after_a_folder_path() -> None:
+    entries = parse_article("photos/2025-01-07/bna_1.jpg\n说明。图片:A\n\\\\server\\share\\bna_2.jpg: 二\n")
+    assert [(e.file, e.caption) for e in entries] == [("bna_1.jpg", "说明。图片:A"), ("bna_2.jpg", "二")]
+
+
 def test_crlf_and_bom() -> None:
     data = "\ufeffbna_1.jpg\r\n说明。图片:A\r\n".encode()
     assert parse_article(article_text_from_bytes(data)) == [ArticleEntry("bna_1.jpg", "说明。图片:A", 1)]
