@@ -73,6 +73,8 @@ class PhotoMetadata:
     has_iim: bool = False
     has_xmp: bool = False
     has_exif: bool = False
+    sidecar: Path | None = None
+    """The XMP sidecar (``NAME.EXT.xmp``) XMP was read from, for formats the engine cannot write."""
 
     def value(self, key: str) -> FieldValue:
         """The reconciled value of field `key`."""
@@ -88,6 +90,7 @@ class PhotoMetadata:
             "warnings": list(self.warnings),
             "languages": {k: dict(v) for k, v in self.languages.items()},
             "format": self.format,
+            "sidecar": str(self.sidecar) if self.sidecar else None,
             "width": self.width,
             "height": self.height,
         }

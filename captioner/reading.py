@@ -90,7 +90,37 @@ def read_metadata(path: str | Path, *, data: bytes | None = None) -> PhotoMetada
     else:
         stamp = FileStamp.of_bytes(path, data)
     image = open_image(path, data)
+    if image.mimeType() != "image/jpeg" and "xmp" not in writable_sources(image):
+        side = sidecar_path(path)
+        if side.is_file():
+            try:
+                side_image = open_image(side)
+            except ReadError as exc:
+                meta = extract(path, image, stamp, data)
+                meta.warnings.append(f"the XMP sidecar {side.name} cannot be read ({exc.reason})")
+                return meta
+            meta = extract(path, image, stamp, data, xmp=side_image.xmpData())
+            meta.sidecar = side
+            return meta
     return extract(path, image, stamp, data)
+
+
+def sidecar_path(path: Path) -> Path:
+    """The XMP sidecar of a picture: ``NAME.EXT.xmp`` beside it (where pictures the engine cannot write keep XMP)."""
+    return path.with_name(path.name + ".xmp")
+
+
+def writable_sources(image: Any) -> frozenset[str]:
+    """Which of exif / iim / xmp the engine can write in this image's format (sidecars: XMP only)."""
+    if image.mimeType() == SIDECAR_MIME:
+        return frozenset({"xmp"})
+    ids = {"exif": exiv2.MetadataId.mdExif, "iim": exiv2.MetadataId.mdIptc, "xmp": exiv2.MetadataId.mdXmp}
+    out = set()
+    for name, mid in ids.items():
+        mode = exiv2.ImageFactory.checkMode(image.imageType(), mid)
+        if int(mode) & int(exiv2.AccessMode.amWrite):
+            out.add(name)
+    return frozenset(out)
 
 
 def _jpeg_header(path: Path, data: bytes | None) -> jpeg.JpegHeader | None:
@@ -103,13 +133,16 @@ def _jpeg_header(path: Path, data: bytes | None) -> jpeg.JpegHeader | None:
         return None
 
 
-def extract(path: Path, image: Any, stamp: FileStamp, data: bytes | None = None) -> PhotoMetadata:
-    """Build a :class:`PhotoMetadata` from an opened exiv2 image."""
+def extract(
+    path: Path, image: Any, stamp: FileStamp, data: bytes | None = None, xmp: Any | None = None
+) -> PhotoMetadata:
+    """Build a :class:`PhotoMetadata` from an opened exiv2 image (with `xmp`, XMP data from its sidecar)."""
     mime = image.mimeType()
     meta = PhotoMetadata(
         path=path, format=mime, width=int(image.pixelWidth()), height=int(image.pixelHeight()), stamp=stamp
     )
-    exif_data, iptc_data, xmp_data = image.exifData(), image.iptcData(), image.xmpData()
+    exif_data, iptc_data = image.exifData(), image.iptcData()
+    xmp_data = xmp if xmp is not None else image.xmpData()
     if mime == SIDECAR_MIME:
         # exiv2 fills EXIF and IIM of a sidecar from its XMP; they are copies, not sources.
         exif_data, iptc_data = exiv2.ExifData(), exiv2.IptcData()

@@ -41,7 +41,7 @@ from captioner.errors import (
 from captioner.fields import Field, FieldValue, XmpKind
 from captioner.fields import field as field_for
 from captioner.photo import FileStamp, PhotoMetadata
-from captioner.reading import EXIF_DATE_OFFSET, SIDECAR_MIME, extract, open_image
+from captioner.reading import EXIF_DATE_OFFSET, extract, open_image, sidecar_path, writable_sources
 
 Change = FieldValue | dict[str, str] | None
 Changes = Mapping[str, Change]
@@ -204,9 +204,13 @@ class _Prepared:
 
     path: Path
     real: Path
-    stat: os.stat_result
+    """The file to replace: the picture itself, or its XMP sidecar."""
+    stat: os.stat_result | None
+    """`real` as it was read; None for a sidecar that does not exist yet."""
     new: bytes
     result: WriteResult
+    mode: int
+    owner: tuple[int, int]
 
 
 @dataclass
@@ -215,10 +219,12 @@ class _Staged:
 
     path: Path
     real: Path
-    stat: os.stat_result
+    stat: os.stat_result | None
     tmp: Path
     size: int
     result: WriteResult
+    in_place: bool
+    """True when the picture itself is replaced (not its sidecar)."""
 
 
 def _prepare_and_stage(job: WriteJob, force: bool) -> _Staged | CaptionerError:
@@ -232,7 +238,7 @@ def _prepare_and_stage(job: WriteJob, force: bool) -> _Staged | CaptionerError:
 def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bool) -> _Prepared:
     wanted = normalise_changes(changes)
     real = Path(os.path.realpath(path))
-    _check_writable(path, real)
+    _check_folder_writable(path, real)
     data, st = _read_bytes(path, real)
     need_hash = expected is not None and expected.sha256 is not None
     stamp = FileStamp(len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest() if need_hash else None)
@@ -242,10 +248,12 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
         image = open_image(path, data)
     except ReadError as exc:
         raise WriteError(path, exc.reason) from None
-    before = extract(path, image, stamp, data)
     sources = writable_sources(image)
     if "xmp" not in sources:
-        raise WriteError(path, f"{before.format} files cannot be written by the metadata engine")
+        return _prepare_sidecar(path, real, image, data, st, stamp, wanted)
+    if not st.st_mode & 0o222:
+        raise WriteError(path, "the file is read-only")
+    before = extract(path, image, stamp, data)
     warnings = _apply(image, before, wanted, sources)
     try:
         image.writeMetadata()
@@ -260,22 +268,63 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     after = _verify(path, data, new, before, wanted, sources)
     changed = {k: (before.value(k), after.value(k)) for k in wanted if before.value(k) != after.value(k)}
     result = WriteResult(path=path, before=before, after=after, changed=changed, warnings=warnings)
-    return _Prepared(path=path, real=real, stat=st, new=new, result=result)
+    return _Prepared(path, real, st, new, result, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
+
+
+def _prepare_sidecar(
+    path: Path,
+    real: Path,
+    image: Any,
+    data: bytes,
+    st: os.stat_result,
+    stamp: FileStamp,
+    wanted: Mapping[str, Change],
+) -> _Prepared:
+    """For a format the engine cannot write (HEIC, AVIF, RAW): the fields go to the XMP sidecar NAME.EXT.xmp."""
+    side = sidecar_path(real)
+    side_stat = None
+    if side.exists():
+        side_data, side_stat = _read_bytes(path, side)
+        try:
+            side_image = open_image(side, side_data)
+        except ReadError as exc:
+            raise WriteError(path, f"its XMP sidecar {side.name} cannot be read ({exc.reason})") from None
+    else:
+        side_image = exiv2.ImageFactory.create(exiv2.ImageType.xmp)
+    before = extract(path, image, stamp, data, xmp=side_image.xmpData())
+    before.sidecar = side if side_stat is not None else None
+    warnings = _apply(side_image, before, wanted, frozenset({"xmp"}))
+    try:
+        side_image.writeMetadata()
+    except exiv2.Exiv2Error as exc:
+        raise WriteError(path, _engine_reason(exc, "XMP sidecar")) from None
+    new = _image_bytes(side_image)
+    try:
+        check = open_image(side, new)
+    except ReadError as exc:
+        raise VerificationError(path, f"the new sidecar cannot be read back ({exc.reason})") from None
+    after = extract(path, image, stamp, data, xmp=check.xmpData())
+    after.sidecar = side
+    _check_values(path, before, after, wanted, frozenset({"xmp"}))
+    changed = {k: (before.value(k), after.value(k)) for k in wanted if before.value(k) != after.value(k)}
+    warnings.append(f"{before.format} files cannot hold the fields; they were written to {side.name}")
+    result = WriteResult(path=path, before=before, after=after, changed=changed, warnings=warnings)
+    mode = stat.S_IMODE(side_stat.st_mode) if side_stat else stat.S_IMODE(st.st_mode) | 0o200
+    return _Prepared(path, side, side_stat, new, result, mode, (st.st_uid, st.st_gid))
 
 
 # --- checks before writing -------------------------------------------------------------------------------
 
 
-def _check_writable(path: Path, real: Path) -> None:
-    """Refuse read-only files and folders by their permission bits (even as root, who could override them)."""
+def _check_folder_writable(path: Path, real: Path) -> None:
+    """Refuse what cannot be replaced safely: not a regular file, or a read-only folder (by its permission
+    bits, even as root, who could override them)."""
     try:
         st = os.stat(real)
     except OSError as exc:
         raise WriteError(path, exc.strerror or str(exc)) from None
     if not stat.S_ISREG(st.st_mode):
         raise WriteError(path, "not a regular file")
-    if not st.st_mode & 0o222:
-        raise WriteError(path, "the file is read-only")
     try:
         dst = os.stat(real.parent)
     except OSError as exc:
@@ -312,19 +361,6 @@ def _image_bytes(image: Any) -> bytes:
 
 
 # --- applying changes to an exiv2 image -------------------------------------------------------------------
-
-
-def writable_sources(image: Any) -> frozenset[str]:
-    """Which of exif / iim / xmp the engine can write in this image's format (sidecars: XMP only)."""
-    if image.mimeType() == SIDECAR_MIME:
-        return frozenset({"xmp"})
-    ids = {"exif": exiv2.MetadataId.mdExif, "iim": exiv2.MetadataId.mdIptc, "xmp": exiv2.MetadataId.mdXmp}
-    out = set()
-    for name, mid in ids.items():
-        mode = exiv2.ImageFactory.checkMode(image.imageType(), mid)
-        if int(mode) & int(exiv2.AccessMode.amWrite):
-            out.add(name)
-    return frozenset(out)
 
 
 def _apply(image: Any, before: PhotoMetadata, wanted: Mapping[str, Change], sources: frozenset[str]) -> list[str]:
@@ -530,6 +566,23 @@ def _expected_values(f: Field, before: PhotoMetadata, change: Change) -> dict[st
     return {"xmp": text or None, "iim": (iim.cut(text, f.iim_max).rstrip() or None) if f.iim else None}
 
 
+def _check_values(
+    path: Path, before: PhotoMetadata, after: PhotoMetadata, wanted: Mapping[str, Change], sources: frozenset[str]
+) -> None:
+    """Every written value must read back from every source that was written."""
+    for key, change in wanted.items():
+        f = field_for(key)
+        got = after.sources.get(key, {})
+        for source, value in _expected_values(f, before, change).items():
+            if source not in sources:
+                continue
+            have = got.get(source)
+            if isinstance(have, str):
+                have = have.rstrip() or None
+            if have != value:
+                raise VerificationError(path, f"{key} in {source.upper()} reads back as {have!r}, not {value!r}")
+
+
 def _verify(
     path: Path,
     old: bytes,
@@ -544,17 +597,7 @@ def _verify(
     except ReadError as exc:
         raise VerificationError(path, f"the new file cannot be read back ({exc.reason})") from None
     after = extract(path, image, FileStamp(len(new), 0, None), new)
-    for key, change in wanted.items():
-        f = field_for(key)
-        got = after.sources.get(key, {})
-        for source, value in _expected_values(f, before, change).items():
-            if source not in sources:
-                continue
-            have = got.get(source)
-            if isinstance(have, str):
-                have = have.rstrip() or None
-            if have != value:
-                raise VerificationError(path, f"{key} in {source.upper()} reads back as {have!r}, not {value!r}")
+    _check_values(path, before, after, wanted, sources)
     if after.format != before.format or (after.width, after.height) != (before.width, before.height):
         raise VerificationError(path, "the image itself changed")
     if before.format == "image/jpeg":
@@ -627,8 +670,10 @@ def _libc() -> Any:
         return None
 
 
-def _unchanged_since(real: Path, st: os.stat_result) -> bool:
-    """Whether the file on disk is still the one read: same inode, size, mtime and ctime."""
+def _unchanged_since(real: Path, st: os.stat_result | None) -> bool:
+    """Whether the file on disk is still the one read: same inode, size, mtime and ctime (or still absent)."""
+    if st is None:
+        return not os.path.lexists(real)
     now = os.stat(real)
     return (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
         st.st_ino,
@@ -642,17 +687,18 @@ def _stage(p: _Prepared, sync: bool) -> _Staged:
     """Write the prepared bytes to a new temporary file beside the original, with its mode and owner."""
     tmp = temp_name(p.real)
     try:
-        _write_temp(tmp, p.new, stat.S_IMODE(p.stat.st_mode), sync=sync)
+        _write_temp(tmp, p.new, p.mode, sync=sync)
         with contextlib.suppress(OSError):
-            if os.geteuid() == 0 and (p.stat.st_uid, p.stat.st_gid) != (0, 0):
-                os.chown(tmp, p.stat.st_uid, p.stat.st_gid)
+            if os.geteuid() == 0 and p.owner != (0, 0):
+                os.chown(tmp, *p.owner)
     except OSError as exc:
         _remove_quietly(tmp)
         raise WriteError(p.path, exc.strerror or str(exc)) from None
     except BaseException:
         _remove_quietly(tmp)
         raise
-    return _Staged(path=p.path, real=p.real, stat=p.stat, tmp=tmp, size=len(p.new), result=p.result)
+    in_place = p.result.after.sidecar is None
+    return _Staged(p.path, p.real, p.stat, tmp, len(p.new), p.result, in_place)
 
 
 def _finish(staged: list[_Staged], force: bool, synced: bool) -> list[tuple[_Staged, CaptionerError | None]]:
@@ -681,8 +727,9 @@ def _finish(staged: list[_Staged], force: bool, synced: bool) -> list[tuple[_Sta
                 del temps[id(st)]
                 folders.add(st.real.parent)
                 outcome[id(st)] = None
-                now = os.stat(st.real)
-                st.result.after.stamp = FileStamp(size=st.size, mtime_ns=now.st_mtime_ns, sha256=None)
+                if st.in_place:
+                    now = os.stat(st.real)
+                    st.result.after.stamp = FileStamp(size=st.size, mtime_ns=now.st_mtime_ns, sha256=None)
             except CaptionerError as exc:
                 outcome[id(st)] = exc
             except OSError as exc:
