@@ -227,6 +227,15 @@ def _check_caption_credit(meta: PhotoMetadata, style: HouseStyle, people: People
             f"end the caption with {style.format_caption('', written).strip()}",
             {"caption": fixed_caption},
         )
+    elif caption.strip() != style.format_caption(split.body, split.credit).strip():
+        house = style.format_caption(split.body, split.credit)[len(split.body) :].strip()
+        found.add(
+            "label",
+            "caption",
+            f"the credit is not written in the house format ({house})",
+            f"end the caption with {style.format_caption('', written).strip()}",
+            {"caption": fixed_caption},
+        )
     if canon is not None and canon != split.credit:
         found.add(
             "alias",

@@ -80,6 +80,18 @@ def test_label_drift() -> None:
         assert found[0].fix_changes == {"caption": "会议概况。图片:Thanh Cuong"}
 
 
+def test_credit_format_drift() -> None:
+    found = check_metadata(meta(**{**COMPLETE, "caption": "会议概况。图片：Thanh Cuong"}), HouseStyle(), PEOPLE)
+    assert codes(found) == [("label", "caption", "warning")]
+    assert found[0].message == "the credit is not written in the house format (图片:Thanh Cuong)"
+    assert found[0].fix_changes == {"caption": "会议概况。图片:Thanh Cuong"}
+    english = HouseStyle(credit_label="Photo", credit_format="{caption} ({label}: {credit})")
+    fields = {**COMPLETE, "caption": "Delegates. (Photo: Thanh Cuong)"}
+    assert check_metadata(meta(**fields), english, PEOPLE) == []
+    found = check_metadata(meta(**{**fields, "caption": "Delegates. Photo: Thanh Cuong"}), english, PEOPLE)
+    assert found[0].fix_changes == {"caption": "Delegates. (Photo: Thanh Cuong)"}
+
+
 def test_unknown_person_only_with_a_registry() -> None:
     fields = {**COMPLETE, "caption": "说明。图片:Nguyen Van A", "byline": ["Nguyen Van A"], "credit": "Nguyen Van A"}
     found = check_metadata(meta(**fields), HouseStyle(), PEOPLE)
