@@ -161,10 +161,12 @@ def cmd_import_article(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     entries = parse_article(read_article_text(article), str(article))
     style = _house_style(args, folder)
-    catalogue = _catalogue(args, create=args.apply)
+    catalogue = _catalogue(args)
     try:
         people = people_registry(style, catalogue)
         plan = plan_import(entries, folder, style, people, article=str(article))
+        if args.apply and catalogue is None:
+            catalogue = _catalogue(args, create=True)
         if args.json and not args.apply:
             print_json(plan.to_json())
             return EXIT_OK

@@ -79,6 +79,7 @@ def test_bad_article_writes_nothing(
     assert err.count("\n") == 1 and message in err
     assert err.startswith("captioner: ")
     assert snapshot(folder) == before
+    assert not (tmp_path / "catalogue.db").exists()
 
 
 def test_missing_article_and_folder(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
