@@ -271,7 +271,9 @@ def _plan_entry(
     split = style.split_credit(entry.caption)
     warnings: list[str] = []
     credit = byline = ""
-    if split.credit is None:
+    if not entry.caption:
+        warnings.append("no caption follows the file name; the picture is left as it is")
+    elif split.credit is None:
         warnings.append("the caption does not end with a credit (label:name); only the caption is written")
     else:
         credit = byline = split.credit
@@ -309,7 +311,7 @@ def _plan_entry(
     except FileOperationError as exc:
         warnings.append(f"cannot read: {exc.reason}")
         return planned
-    proposed: dict[str, FieldValue] = {"caption": caption}
+    proposed: dict[str, FieldValue] = {"caption": caption} if caption else {}
     if split.credit is not None:
         proposed["credit"] = credit
         if byline:

@@ -202,6 +202,19 @@ def test_plan_no_credit_unknown_person_and_agency(tmp_path: Path) -> None:
     assert "byline" not in third.changes
 
 
+def test_plan_file_without_caption_leaves_the_picture_alone(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, [1, 2])
+    entries = parse_article("bna_1.jpg\nbna_2.jpg\n二。图片:A\n")
+
+    def reader(path: Path) -> PhotoMetadata:
+        return _blank(path, caption="已有的说明。图片:B", byline=["B"], credit="B")
+
+    plan = plan_import(entries, folder, HouseStyle(), People(), reader=reader)
+    assert plan.entries[0].changes == {}
+    assert plan.entries[0].warnings == ["no caption follows the file name; the picture is left as it is"]
+    assert plan.entries[1].changes == {"caption": "二。图片:A", "credit": "A", "byline": ["A"]}
+
+
 def test_plan_empty_registry_does_not_warn_unknown(tmp_path: Path) -> None:
     folder = _folder(tmp_path, [1])
     plan = plan_import(parse_article("bna_1.jpg: 说明。图片:Someone\n"), folder, HouseStyle(), People(), reader=_blank)
