@@ -81,5 +81,10 @@ def cut(text: str, limit: int | None) -> str:
 
 
 def is_cut_of(iim_value: str, full: str, limit: int | None) -> bool:
-    """True when `iim_value` is `full` cut at the IIM byte limit (so the two do not conflict)."""
-    return limit is not None and iim_value != full and cut(full, limit) == iim_value
+    """True when `iim_value` is `full` cut at the IIM byte limit (so the two do not conflict).
+
+    Trailing blanks are ignored: readers drop them, and a cut may end on one.
+    """
+    if limit is None or iim_value == full or utf8_len(full) <= limit:
+        return False
+    return cut(full, limit).rstrip() == iim_value.rstrip()

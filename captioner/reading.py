@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import exiv2
 
-from captioner import iim, jpeg
+from captioner import iim, jpeg, mwg
 from captioner.errors import ReadError, UnsupportedFormatError
 from captioner.fields import FIELDS, Field, FieldValue, XmpKind, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
@@ -223,7 +223,7 @@ def _read_exif(exif_data: Any, f: Field) -> FieldValue | None:
                 iso += zone
         return iso
     if f.is_list:
-        return [p.strip() for p in text_or_none.split(";") if p.strip()]
+        return [p.strip() for p in mwg.string_to_list(text_or_none) if p.strip()] or None
     return text_or_none
 
 
@@ -329,22 +329,21 @@ def _norm_text(text: str) -> str:
 
 
 def _same(f: Field, a: FieldValue, b: FieldValue, a_is_iim: bool = False) -> tuple[bool, bool]:
-    """(agree, a_is_cut): whether two source values agree, allowing an IIM value cut at the byte limit."""
+    """(agree, a_is_cut): whether two source values agree, allowing an IIM value cut at the byte limit.
+
+    The cut is tested on the values as stored, before any normalisation (which would move the cut point).
+    """
     if a == b:
         return True, False
     if f.key == "date_created":
         return _same_date(str(a), str(b)), False
-    na, nb = _norm(a), _norm(b)
-    if na == nb:
-        return True, False
-    if not a_is_iim:
-        return False, False
-    la = na if isinstance(na, list) else [na]
-    lb = nb if isinstance(nb, list) else [nb]
-    if len(la) != len(lb):
-        return False, False
-    ok = all(x == y or iim.cut(y, f.iim_max) == x for x, y in zip(la, lb, strict=True))
-    return ok, ok
+    la = a if isinstance(a, list) else [a]
+    lb = b if isinstance(b, list) else [b]
+    if a_is_iim and len(la) == len(lb):
+        cut = [x != y and iim.is_cut_of(x, y, f.iim_max) for x, y in zip(la, lb, strict=True)]
+        if all(c or x == y for c, x, y in zip(cut, la, lb, strict=True)):
+            return True, any(cut)
+    return _norm(a) == _norm(b), False
 
 
 def _compare(meta: PhotoMetadata, f: Field, exif_v: Any, iim_v: Any, xmp_v: Any) -> None:

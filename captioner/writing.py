@@ -29,7 +29,7 @@ from typing import Any
 
 import exiv2
 
-from captioner import iim, jpeg
+from captioner import iim, jpeg, mwg
 from captioner.errors import (
     CaptionerError,
     ChangedOnDiskError,
@@ -94,8 +94,22 @@ class BatchItem:
     error: CaptionerError | None = None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """A value as it is written: line endings made LF, invisible control characters removed (tab kept).
+
+    Control characters arrive with copy-paste from other systems; XML (hence XMP) cannot carry most of them.
+    """
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def normalise_changes(changes: Changes) -> dict[str, Change]:
-    """Validate `changes` against the field table; raise UsageError for an unknown key or a bad value."""
+    """Validate `changes` against the field table and clean their text (:func:`clean_text`).
+
+    Raises UsageError for an unknown key or a value of the wrong type.
+    """
     out: dict[str, Change] = {}
     for key, value in changes.items():
         try:
@@ -109,15 +123,15 @@ def normalise_changes(changes: Changes) -> dict[str, Change]:
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise UsageError(f"{key}: expected a list of strings")
-            out[key] = [v.strip() for v in value if v.strip()]
+            out[key] = [c for c in (clean_text(v).strip() for v in value) if c]
         elif isinstance(value, dict):
             if not f.is_lang_alt:
                 raise UsageError(f"{key}: only caption, title, copyright and alt_text have languages")
-            out[key] = {str(k): str(v) for k, v in value.items()}
+            out[key] = {str(k): clean_text(str(v)) for k, v in value.items()}
         elif isinstance(value, str):
             if f.key == "date_created" and value.strip() and not _DATE_RE.match(value.strip()):
                 raise UsageError(f"date_created: {value!r} is not a date like 2025-01-07 or 2025-01-07T08:30:00+07:00")
-            out[key] = value
+            out[key] = clean_text(value)
         else:
             raise UsageError(f"{key}: expected text")
     return out
@@ -383,7 +397,7 @@ def _apply(image: Any, before: PhotoMetadata, wanted: Mapping[str, Change], sour
             items = list(change) if isinstance(change, list) else []
             _set_xmp_array(xmp_data, f, items)
             _set_iim(iptc_data, f, items, warnings)
-            _set_exif(exif_data, f, "; ".join(items))
+            _set_exif(exif_data, f, mwg.list_to_string(items))
         elif key == "date_created":
             _set_date(exif_data, iptc_data, xmp_data, f, str(change or "").strip())
         else:
