@@ -75,16 +75,18 @@ def read_header(stream: BinaryIO, keep_payloads: bool = True) -> JpegHeader:
         (length,) = struct.unpack(">H", raw_len)
         if length < 2:
             raise JpegError("corrupt JPEG segment length")
-        if keep_payloads and code in (0xED, 0xE1):
-            payload = stream.read(length - 2)
-            if len(payload) != length - 2:
-                raise JpegError("JPEG ends inside a segment")
-            if code == 0xED and payload.startswith(PHOTOSHOP_HEADER):
-                header.app13.append(payload[len(PHOTOSHOP_HEADER) :])
-            elif code == 0xE1 and payload.startswith(XMP_EXT_HEADER):
-                header.extended_xmp.append(payload[len(XMP_EXT_HEADER) :])
-        else:
+        wanted = {0xED: PHOTOSHOP_HEADER, 0xE1: XMP_EXT_HEADER}.get(code) if keep_payloads else None
+        if wanted is None:
             stream.seek(length - 2, io.SEEK_CUR)
+            continue
+        head = stream.read(min(len(wanted), length - 2))
+        if head != wanted:  # EXIF, the main XMP packet, …: skipped without reading them
+            stream.seek(length - 2 - len(head), io.SEEK_CUR)
+            continue
+        payload = stream.read(length - 2 - len(head))
+        if len(payload) != length - 2 - len(head):
+            raise JpegError("JPEG ends inside a segment")
+        (header.app13 if code == 0xED else header.extended_xmp).append(payload)
 
 
 def header_of_bytes(data: bytes) -> JpegHeader:
