@@ -6,6 +6,7 @@ the catalogue and the app all take their field list from here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -39,12 +40,12 @@ class Field:
     mwg_exif_first: bool = False
     """MWG reads a non-empty EXIF value first (caption, byline, copyright, date)."""
 
-    @property
+    @functools.cached_property
     def is_list(self) -> bool:
         """True for repeatable fields (byline, keywords): values are lists of strings."""
         return self.xmp_kind in (XmpKind.SEQ, XmpKind.BAG)
 
-    @property
+    @functools.cached_property
     def is_lang_alt(self) -> bool:
         """True for XMP language alternatives (caption, title, copyright, alt text)."""
         return self.xmp_kind is XmpKind.LANG_ALT

@@ -164,8 +164,8 @@ def extract(
         meta.digest = jpeg.digest_state(header.app13)
 
     for f in FIELDS:
-        exif_v = _read_exif(exif_data, f) if meta.has_exif else None
-        iim_v = _iim_for(f, iim_values)
+        exif_v = _read_exif(exif_data, f) if f.exif and meta.has_exif else None
+        iim_v = _iim_for(f, iim_values) if f.iim and iim_values else None
         xmp_v, langs = _read_xmp(xmp_index.get(f.xmp) if f.xmp else None, f)
         if xmp_v is None and extended is not None and f.xmp:
             pos = extended.findKey(exiv2.XmpKey(f.xmp))
