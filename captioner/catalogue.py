@@ -20,15 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import sqlite_utils
-
-from captioner import paths
 from captioner.errors import CatalogueError, UsageError
 from captioner.fields import FIELD_KEYS, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
 from captioner.textfold import fold, fold_name
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ENV_VAR = "CAPTIONER_CATALOGUE"
 DEFAULT_NAME = "catalogue.sqlite"
@@ -48,7 +48,11 @@ class CorruptCatalogueError(CatalogueError):
 
 def resolve_catalogue_path(arg: str | os.PathLike[str] | None) -> Path:
     """Where the catalogue is: `arg` (``--catalogue``), else ``$CAPTIONER_CATALOGUE``, else the user data folder."""
-    chosen = arg or os.environ.get(ENV_VAR) or paths.data_dir() / DEFAULT_NAME
+    chosen = arg or os.environ.get(ENV_VAR)
+    if not chosen:
+        from captioner import paths  # platformdirs, only when it is needed
+
+        chosen = paths.data_dir() / DEFAULT_NAME
     return Path(chosen).expanduser().absolute()
 
 
@@ -122,10 +126,9 @@ def _fold_value(value: Any) -> str:
 
 # --- schema -------------------------------------------------------------------------------------------------
 
-MIGRATIONS = sqlite_utils.Migrations("captioner")
+MIGRATION_SET = "captioner"
 
 
-@MIGRATIONS(name="0001_initial")
 def _m0001_initial(db: sqlite_utils.Database) -> None:
     db.executescript(
         f"""
@@ -179,7 +182,20 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-KNOWN_MIGRATIONS = frozenset(m.name for m in MIGRATIONS._migrations)
+_MIGRATION_STEPS = (("0001_initial", _m0001_initial),)
+KNOWN_MIGRATIONS = frozenset(name for name, _ in _MIGRATION_STEPS)
+
+
+@functools.cache
+def migrations() -> sqlite_utils.Migrations:
+    """The catalogue's schema migrations. sqlite-utils is imported only when a schema needs them, which keeps
+    commands that find the schema current quick to start."""
+    import sqlite_utils
+
+    registered = sqlite_utils.Migrations(MIGRATION_SET)
+    for name, step in _MIGRATION_STEPS:
+        registered(name=name)(step)
+    return registered
 
 
 # --- rows ---------------------------------------------------------------------------------------------------
@@ -367,10 +383,10 @@ class Catalogue:
         self.close()
 
     @property
-    def db(self) -> sqlite_utils.Database:
-        """This thread's connection, wrapped by sqlite-utils."""
-        db = getattr(self._local, "db", None)
-        if db is None:
+    def conn(self) -> sqlite3.Connection:
+        """This thread's SQLite connection (opened on first use in each thread)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             try:
                 conn.row_factory = sqlite3.Row
@@ -380,7 +396,6 @@ class Catalogue:
                     raise CatalogueError(f"{self.path}: catalogue cannot use WAL mode (journal mode {mode})")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
-                db = sqlite_utils.Database(conn, execute_plugins=False)
             except sqlite3.Error as exc:
                 conn.close()
                 raise _translate(self.path, exc) from exc
@@ -389,15 +404,22 @@ class Catalogue:
                 raise
             with self._lock:
                 self._connections.append(conn)
-            self._local.db = db
+            self._local.conn = conn
+            self._local.db = None
             self._local.depth = 0
             self._local.folder_ids = {}
-        return db
+        return conn
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        """This thread's raw SQLite connection."""
-        return self.db.conn
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection wrapped by sqlite-utils."""
+        conn = self.conn
+        if self._local.db is None:
+            import sqlite_utils
+
+            self._local.db = sqlite_utils.Database(conn, execute_plugins=False)
+        db: sqlite_utils.Database = self._local.db
+        return db
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -429,16 +451,25 @@ class Catalogue:
 
     def _migrate(self) -> None:
         try:
-            db = self.db
-            applied = {m.name for m in MIGRATIONS.applied(db)}
+            applied = self._applied()
             self._refuse_newer(applied)
-            if not MIGRATIONS.pending(db):
+            if applied >= KNOWN_MIGRATIONS:
                 return
             with self.transaction():
-                self._refuse_newer({m.name for m in MIGRATIONS.applied(db)})
-                MIGRATIONS.apply(db)
+                self._refuse_newer(self._applied())
+                migrations().apply(self.db)
         except sqlite3.Error as exc:
             raise _translate(self.path, exc) from exc
+
+    def _applied(self) -> set[str]:
+        """Names of the migrations applied to this file (read directly: no sqlite-utils import needed)."""
+        has_table = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if not has_table:
+            return set()
+        rows = self.conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))
+        return {r[0] for r in rows}
 
     def _refuse_newer(self, applied: set[str]) -> None:
         newer = sorted(applied - KNOWN_MIGRATIONS)
@@ -451,8 +482,10 @@ class Catalogue:
     @_guarded
     def schema_version(self) -> str:
         """Name of the last schema migration applied to this file."""
-        applied = MIGRATIONS.applied(self.db)
-        return applied[-1].name if applied else ""
+        row = self.conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid DESC LIMIT 1", (MIGRATION_SET,)
+        ).fetchone()
+        return str(row[0]) if row else ""
 
     # photos
 

@@ -9,17 +9,19 @@ interrupted write are removed. The scan never prints: it reports progress throug
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from captioner.catalogue import Catalogue, Entry, PreparedPhoto, fingerprint, normalise_path, prepare_photo
 from captioner.errors import CaptionerError, UsageError
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 IMAGE_SUFFIXES = frozenset(
     [
@@ -86,7 +88,7 @@ class ScanReport:
 
 @dataclass
 class _Found:
-    path: Path
+    path: str
     size: int
     mtime_ns: int
 
@@ -106,15 +108,16 @@ def _read(found: _Found) -> _Read:
     from captioner.reading import read_metadata
 
     try:
-        meta = read_metadata(found.path)
-        content = fingerprint(found.path)
+        path = Path(found.path)
+        meta = read_metadata(path)
+        content = fingerprint(path)
         photo = prepare_photo(meta, content)
-        return _Read(found.path, photo, content, None, meta.stamp.size, meta.stamp.mtime_ns)
+        return _Read(path, photo, content, None, meta.stamp.size, meta.stamp.mtime_ns)
     except CaptionerError as exc:
-        return _Read(found.path, None, None, str(exc), found.size, found.mtime_ns)
+        return _Read(Path(found.path), None, None, str(exc), found.size, found.mtime_ns)
     except Exception as exc:  # a bug or an engine crash on one odd file must not stop the scan
         return _Read(
-            found.path,
+            Path(found.path),
             None,
             None,
             f"{found.path}: cannot read: {type(exc).__name__}: {exc}",
@@ -148,7 +151,7 @@ def _walk(root: Path, report: ScanReport, now: float, temp_grace: float) -> Iter
                 st = entry.stat()
             except OSError:
                 continue
-            yield _Found(Path(entry.path), st.st_size, st.st_mtime_ns)
+            yield _Found(entry.path, st.st_size, st.st_mtime_ns)
         stack.extend(reversed(subfolders))
 
 
@@ -165,6 +168,8 @@ def _remove_stale_temp(entry: os.DirEntry[str], now: float, grace: float) -> boo
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Fork when this process has one thread (the command line: fast start); forkserver when it has more (the
     app), since forking a threaded process can deadlock."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -179,6 +184,8 @@ def _read_all(todo: Sequence[_Found], workers: int) -> Iterator[_Read]:
     if workers <= 1 or len(todo) < POOL_THRESHOLD:
         yield from map(_read, todo)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     import captioner.reading  # noqa: F401  (imported before forking, so workers start ready)
 
     chunk = max(4, min(64, len(todo) // (workers * 8)))
@@ -221,7 +228,7 @@ def scan(
     for root in roots:
         known.update(catalogue.entries_under(root))
         for found in _walk(root, report, now, temp_grace):
-            on_disk[str(found.path)] = found
+            on_disk[found.path] = found
     report.seen = len(on_disk)
 
     todo: list[_Found] = []

@@ -29,14 +29,29 @@ _NO_DECOMPOSITION = str.maketrans(
 """Latin letters whose diacritic is part of the letter, so Unicode decomposition leaves them alone."""
 
 
+class _StripCombining(dict[int, str | None]):
+    """A ``str.translate`` table that deletes combining marks, filled in as characters are first seen (so a
+    long caption costs one pass in C instead of a Python loop over its characters)."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        value = None if unicodedata.combining(ch) else ch
+        self[code] = value
+        return value
+
+
+_STRIP_COMBINING = _StripCombining()
+
+
 def fold(text: str) -> str:
     """`text` with compatibility forms unified (NFKD), combining marks stripped, Đ→D and the like, casefolded.
 
     The result is NFC again, so scripts without diacritics (Chinese, Korean) come back as they went in.
     """
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped.casefold())
+    return unicodedata.normalize("NFC", decomposed.translate(_STRIP_COMBINING).casefold())
 
 
 def fold_name(name: str) -> str:

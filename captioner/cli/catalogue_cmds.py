@@ -128,9 +128,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _scan_with_progress(catalogue: Catalogue, folders: list[str], rebuild: bool) -> ScanReport:
+    if not sys.stderr.isatty():
+        return scan(catalogue, folders, rebuild=rebuild)
     from tqdm import tqdm
 
-    with tqdm(unit="file", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
+    with tqdm(unit="file", file=sys.stderr, leave=False) as bar:
 
         def progress(p: ScanProgress) -> None:
             if p.done == 0:

@@ -63,7 +63,7 @@ def test_unchanged_files_are_not_reread(cat: Catalogue, folder: Path, monkeypatc
     scan(cat, [folder], workers=1)
     read: list[Path] = []
     real_read = scan_module._read
-    monkeypatch.setattr(scan_module, "_read", lambda found: read.append(found.path) or real_read(found))
+    monkeypatch.setattr(scan_module, "_read", lambda found: read.append(Path(found.path)) or real_read(found))
     report = scan(cat, [folder], workers=1)
     assert (report.unchanged, report.added, report.updated) == (3, 0, 0)
     assert read == []
