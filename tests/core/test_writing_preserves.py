@@ -1,0 +1,448 @@
+"""A write touches nothing but the fields it writes (DESIGN.md, "Writing").
+
+On copies of real files — camera makernotes (Canon, Nikon, Apple, Sony, Ricoh), ICC profiles, UTF-16 and
+extended XMP, Photo Mechanic / FotoStation / AFCP trailers, the IPTC reference images — and on generated
+files (a trailer after EOI, a Multi-Picture Format preview), ``write_fields`` of caption, byline, credit and
+copyright must leave every other tag ExifTool reports unchanged (binary tags compared byte for byte through
+``-b``), the ICC profile and the bytes from the first SOS marker to the end of the file identical, the
+Photoshop IPTC digest current and IIM declared UTF-8. Legacy-charset IIM is converted so that ExifTool reads
+every dataset right; Windows XP* / UserComment copies of the old caption go; other XMP languages stay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CORPUS, make_jpeg
+
+from captioner.reading import read_metadata
+from captioner.writing import write_fields
+
+CHANGES = {
+    "caption": "Người dân Hà Nội đón Tết Bính Ngọ 2026 bên hồ Hoàn Kiếm. 市民观看新年烟花。",
+    "byline": ["Nguyễn Thanh Hà", "清强"],
+    "credit": "Ảnh: TTXVN",
+    "copyright": "© 2026 Báo Nghệ An",
+}
+
+WRITTEN = frozenset(
+    {
+        "IPTC:Caption-Abstract",
+        "XMP-dc:Description",
+        "IFD0:ImageDescription",
+        "IPTC:By-line",
+        "XMP-dc:Creator",
+        "IFD0:Artist",
+        "IPTC:Credit",
+        "XMP-photoshop:Credit",
+        "IPTC:CopyrightNotice",
+        "XMP-dc:Rights",
+        "IFD0:Copyright",
+    }
+)
+"""The tags ``write_fields`` of caption, byline, credit and copyright writes (checked for their new values)."""
+
+ALLOWED_TO_CHANGE = {
+    "System:FileSize": "the new values change the file's size",
+    "System:FileModifyDate": "the file is replaced",
+    "System:FileAccessDate": "the file is read and replaced",
+    "System:FileInodeChangeDate": "the file is replaced (new inode)",
+    "Photoshop:IPTCDigest": "made current for the new IIM block (or added, as Photoshop and ExifTool do)",
+    "File:CurrentIPTCDigest": "ExifTool's MD5 of the IIM block, which holds the new values",
+    "IPTC:CodedCharacterSet": "IIM is always written with 1:90 = UTF-8",
+    "IPTC:EnvelopeRecordVersion": "IIM requires record 1:00 once the envelope (1:90) is written",
+    "IPTC:ApplicationRecordVersion": "IIM requires record 2:00 once application datasets are written",
+    "XMP-x:XMPToolkit": "exiv2 names its own toolkit when it serialises the XMP packet",
+    "File:ExifByteOrder": "a file without EXIF gets an EXIF block to hold ImageDescription / Artist / Copyright",
+    "IFD1:ThumbnailOffset": "pointer to the EXIF thumbnail moves when IFD0 grows; ThumbnailImage (bytes) must not",
+    "ExifIFD:UserComment": "Windows' copy of the old caption, removed on a caption change",
+    "IFD0:XPComment": "Windows' copy of the old caption, removed on a caption change",
+    "IFD0:XPSubject": "Windows' copy of the old caption, removed on a caption change",
+    "IFD0:XPAuthor": "Windows' copy of the old byline, removed on a byline change",
+}
+"""Tags that legitimately change besides the written ones, each with its reason."""
+
+CORPUS_FILES = (
+    "exiftool/ExifTool.jpg",  # UTF-16 XMP, Adobe RGB ICC, stale digest, Canon makernotes, many APPn
+    "exiftool/Canon1DmkIII.jpg",  # Canon makernotes
+    "exiftool/Nikon.jpg",  # Nikon makernotes
+    "exiftool/Apple.jpg",  # Apple makernotes
+    "exiftool/XMP.jpg",  # sRGB ICC, FUJIFILM
+    "exiftool/PhotoMechanic.jpg",  # Photo Mechanic trailer after EOI
+    "exiftool/FotoStation.jpg",  # two FotoStation trailers after EOI
+    "exiftool/AFCP.jpg",  # AFCP trailer after EOI
+    "exiftool/Google.jpg",  # extended XMP, gain map, HDR+ makernote
+    "exiftool/ExtendedXMP.jpg",  # extended XMP
+    "iptc/IPTC-PhotometadataRef-Std2022.1.jpg",  # every IPTC field filled
+    "iptc/IPTC-PhotometadataRef-Std2016.jpg",  # sRGB ICC, stale digest
+    "exiv2/Reagan.jpg",  # Adobe RGB ICC, Nikon, Photoshop
+    "other/nikonMakernoteType2b.jpg",  # Nikon type 2 makernote, Latin-1 IIM
+    "other/sunrise.jpg",  # Ricoh makernote, sRGB ICC
+    "other/windowsXpFields.jpg",  # Sony makernote, ICC, Windows XP* fields
+    "other/metadata_test_file_IIM_XMP_EXIF.jpg",  # Samsung, all three sources
+)
+
+
+def run_exiftool(path: Path, *args: str) -> dict[str, Any]:
+    """ExifTool's full reading (``-json -G1 -a -struct -b``); a tag found twice keeps all its values in a list."""
+    cmd = ["exiftool", "-json", "-G1", "-a", "-struct", "-b", "-charset", "iptc=UTF8", *args, str(path)]
+    out = subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for key, value in items:
+            if key in merged:
+                prior = merged[key]
+                merged[key] = [*prior, value] if isinstance(prior, tuple) else (prior, value)
+            else:
+                merged[key] = value
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in merged.items()}
+
+    return json.loads(out.stdout.decode("utf-8"), object_pairs_hook=pairs)[0]
+
+
+def warnings_of(info: dict[str, Any]) -> list[str]:
+    """ExifTool's warnings about the file."""
+    value = info.get("ExifTool:Warning", [])
+    return [str(w) for w in (value if isinstance(value, list) else [value])]
+
+
+def jpeg_segments(data: bytes) -> tuple[list[tuple[int, bytes]], int]:
+    """The (marker, payload) of each JPEG segment before the first SOS, and the offset of that SOS marker."""
+    pos, segments = 2, []
+    assert data[:2] == b"\xff\xd8"
+    while True:
+        assert data[pos] == 0xFF, f"bad marker at {pos}"
+        while data[pos + 1] == 0xFF:
+            pos += 1
+        marker = data[pos + 1]
+        if marker == 0xDA:
+            return segments, pos
+        if marker in (0x01, *range(0xD0, 0xD8)):
+            pos += 2
+            continue
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        segments.append((marker, data[pos + 4 : pos + 2 + length]))
+        pos += 2 + length
+
+
+def icc_profile(data: bytes) -> bytes:
+    """The ICC profile carried in the APP2 ``ICC_PROFILE`` segments, reassembled in sequence order."""
+    chunks = [p for m, p in jpeg_segments(data)[0] if m == 0xE2 and p.startswith(b"ICC_PROFILE\x00")]
+    return b"".join(p[14:] for p in sorted(chunks, key=lambda p: p[12]))
+
+
+def image_data(data: bytes) -> bytes:
+    """The bytes from the first SOS marker to the end of the file (image data and any trailer)."""
+    return data[jpeg_segments(data)[1] :]
+
+
+def with_trailer(folder: Path) -> Path:
+    """A captioned JPEG with ICC profile and 4 KB of another program's data appended after EOI."""
+    from PIL import Image, ImageCms
+
+    path = folder / "trailer.jpg"
+    img = Image.open(make_jpeg(folder / "plain.jpg", size=(320, 200), seed=11))
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    img.save(path, "JPEG", quality=90, icc_profile=icc)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-IPTC:Caption-Abstract=old", "-XMP-dc:Description=old", str(path)],
+        check=True,
+    )
+    path.write_bytes(path.read_bytes() + b"TRAILER\x00" + bytes(range(256)) * 16)
+    return path
+
+
+class Written:
+    """One file before and after the write: its bytes and ExifTool's reading of each."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.old_bytes = path.read_bytes()
+        self.old = run_exiftool(path)
+        write_fields(path, CHANGES)
+        self.new_bytes = path.read_bytes()
+        self.new = run_exiftool(path)
+
+
+_written: dict[str, Written] = {}
+
+
+@pytest.fixture
+def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """The parametrised file copied, read by ExifTool, written and read again (once per file per session)."""
+    name: str = request.param
+    if name not in _written:
+        folder = tmp_path_factory.mktemp("preserve")
+        if name == "generated/trailer.jpg":
+            path = with_trailer(folder)
+        else:
+            path = folder / Path(name).name
+            shutil.copyfile(CORPUS / name, path)
+        _written[name] = Written(path)
+    return _written[name]
+
+
+ALL_FILES = (*CORPUS_FILES, "generated/trailer.jpg")
+
+
+@pytest.mark.parametrize("written", ALL_FILES, indirect=True)
+def test_written_values_are_there(written: Written) -> None:
+    """The write did happen: ExifTool reads the new values in every source."""
+    new = written.new
+    for tag in ("IPTC:Caption-Abstract", "XMP-dc:Description", "IFD0:ImageDescription"):
+        assert new.get(tag) == CHANGES["caption"], tag
+    assert new.get("XMP-dc:Creator") == CHANGES["byline"]
+    assert new.get("IPTC:By-line") == CHANGES["byline"]
+    assert new.get("IFD0:Artist") == "; ".join(CHANGES["byline"])
+    assert new.get("IPTC:Credit") == new.get("XMP-photoshop:Credit") == CHANGES["credit"]
+    for tag in ("IPTC:CopyrightNotice", "XMP-dc:Rights", "IFD0:Copyright"):
+        assert new.get(tag) == CHANGES["copyright"], tag
+
+
+@pytest.mark.parametrize("written", ALL_FILES, indirect=True)
+def test_every_other_tag_is_unchanged(written: Written) -> None:
+    """Every tag ExifTool reports, other than the written ones and the listed exceptions, keeps its value."""
+    old, new = written.old, written.new
+    skip = WRITTEN | set(ALLOWED_TO_CHANGE) | {"SourceFile", "ExifTool:Warning"}
+    if "XMP-rdf:About" in old and "XMP-rdf:About" not in new:
+        # The XMP toolkit moves a legacy rdf:about UUID into xmpMM:InstanceID (the XMP spec's own migration):
+        # allowed only if the value is kept there.
+        assert new.get("XMP-xmpMM:InstanceID") == old["XMP-rdf:About"]
+        skip |= {"XMP-rdf:About", "XMP-xmpMM:InstanceID"}
+    changed = {
+        tag: (old.get(tag), new.get(tag))
+        for tag in sorted(set(old) | set(new))
+        if tag not in skip and old.get(tag) != new.get(tag)
+    }
+    shown = {k: (str(a)[:80], str(b)[:80]) for k, (a, b) in changed.items()}
+    assert changed == {}, f"tags changed by the write (before, after): {shown}"
+
+
+@pytest.mark.parametrize("written", ALL_FILES, indirect=True)
+def test_no_new_exiftool_warnings(written: Written) -> None:
+    """The write adds no ExifTool warning (a broken makernote offset, a stale digest, …)."""
+    before = set(warnings_of(written.old)) - {"IPTCDigest is not current. XMP may be out of sync"}
+    after = set(warnings_of(written.new))
+    assert after - before == set()
+
+
+@pytest.mark.parametrize("written", ALL_FILES, indirect=True)
+def test_icc_profile_and_image_data_are_byte_identical(written: Written) -> None:
+    """The ICC profile, and everything from the first SOS marker to the end (image data, trailers), is kept."""
+    assert icc_profile(written.new_bytes) == icc_profile(written.old_bytes)
+    assert image_data(written.new_bytes) == image_data(written.old_bytes)
+
+
+@pytest.mark.parametrize("written", ALL_FILES, indirect=True)
+def test_digest_is_current_and_iim_is_utf8(written: Written) -> None:
+    """ExifTool finds the Photoshop IPTC digest current and IIM declared UTF-8."""
+    new = written.new
+    assert not any("IPTCDigest is not current" in w for w in warnings_of(new))
+    assert new.get("Photoshop:IPTCDigest") == new.get("File:CurrentIPTCDigest")
+    assert new.get("IPTC:CodedCharacterSet") == "UTF8"
+
+
+# --- legacy character sets ---------------------------------------------------------------------------------
+
+LEGACY_IIM = (
+    "exiv2/smiley1.jpg",  # Latin-1 copyright, no 1:90
+    "exiv2/exiv2-bug501.jpg",  # Latin-1 caption/city/state and a UTF-8 sublocation, no 1:90
+    "other/nikonMakernoteType2b.jpg",  # Latin-1 German caption with CRLF, no 1:90
+    "other/sunrise.png",  # PNG raw-profile IIM in Latin-1, no 1:90
+)
+
+
+def true_text(cp1252_text: object) -> object:
+    """The text of an undeclared IIM value read by ExifTool as cp1252: UTF-8 where the bytes are UTF-8."""
+    if not isinstance(cp1252_text, str):
+        return cp1252_text  # a number (record version)
+    try:
+        raw = cp1252_text.encode("cp1252")
+    except UnicodeEncodeError:
+        return cp1252_text
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return cp1252_text
+
+
+@pytest.mark.parametrize("rel", LEGACY_IIM)
+def test_legacy_iim_is_converted_to_utf8(rel: str, corpus_copy: Any) -> None:
+    """After writing one field, ExifTool reads every other IIM dataset as the right text, declared UTF-8."""
+    path = corpus_copy(rel)
+    versions = ("IPTC:EnvelopeRecordVersion", "IPTC:ApplicationRecordVersion", "IPTC:CodedCharacterSet")
+    # Only the IIM block of the file (group IPTC): an IIM copy inside another program's trailer after EOI
+    # (FotoStation's, group IPTC2) is part of that trailer, which stays byte-identical.
+    legacy = {k: v for k, v in run_exiftool(path, "-charset", "iptc=cp1252", "-IPTC:all").items() if k[:5] == "IPTC:"}
+    assert legacy and "IPTC:CodedCharacterSet" not in legacy
+    expected = {
+        tag: [true_text(v) for v in value] if isinstance(value, list) else true_text(value)
+        for tag, value in legacy.items()
+        if tag != "IPTC:Credit" and tag not in versions
+    }
+    assert any(not str(v).isascii() for v in expected.values()), "the file should carry non-ASCII legacy text"
+    write_fields(path, {"credit": "Ảnh: TTXVN"})
+    after = run_exiftool(path, "-IPTC:all")
+    assert after.get("IPTC:CodedCharacterSet") == "UTF8"
+    assert after.get("IPTC:Credit") == "Ảnh: TTXVN"
+    got = {k: v for k, v in after.items() if k[:5] == "IPTC:" and k != "IPTC:Credit" and k not in versions}
+    assert got == expected
+    meta = read_metadata(path)
+    assert meta.iim_charset in ("utf-8", None)
+    assert not any("legacy character set" in w for w in meta.warnings)
+
+
+# --- Windows copies and XMP languages ------------------------------------------------------------------------
+
+
+def xp_file(folder: Path) -> Path:
+    """A JPEG whose caption also sits in Windows' XPComment / XPSubject / UserComment, with an XPAuthor."""
+    path = make_jpeg(folder / "xp.jpg", size=(120, 80), seed=4)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-XMP-dc:Description=old caption",
+            "-EXIF:ImageDescription=old caption",
+            "-XPComment=old caption",
+            "-XPSubject=old caption",
+            "-UserComment=old caption",
+            "-XPAuthor=Old Author",
+            "-XPTitle=Old title",
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+def test_caption_change_removes_windows_copies(tmp_path: Path) -> None:
+    """XPComment, XPSubject and UserComment holding the old caption are gone after a caption change."""
+    path = xp_file(tmp_path)
+    write_fields(path, {"caption": "Chú thích mới"})
+    after = run_exiftool(path)
+    for tag in ("IFD0:XPComment", "IFD0:XPSubject", "ExifIFD:UserComment"):
+        assert tag not in after, tag
+    assert after["IFD0:XPAuthor"] == "Old Author", "the byline did not change, its copy stays"
+    assert after["IFD0:XPTitle"] == "Old title"
+    assert after["IFD0:ImageDescription"] == "Chú thích mới"
+
+
+def test_other_changes_keep_windows_copies(tmp_path: Path) -> None:
+    """A credit-only change leaves the Windows copies of the (unchanged) caption alone."""
+    path = xp_file(tmp_path)
+    before = run_exiftool(path)
+    write_fields(path, {"credit": "TTXVN"})
+    after = run_exiftool(path)
+    for tag in ("IFD0:XPComment", "IFD0:XPSubject", "ExifIFD:UserComment", "IFD0:XPAuthor", "IFD0:XPTitle"):
+        assert after.get(tag) == before.get(tag), tag
+
+
+def test_corpus_windows_fields_file(corpus_copy: Any) -> None:
+    """other/windowsXpFields.jpg: after a caption change no XP / UserComment copy of the old caption is left."""
+    path = corpus_copy("other/windowsXpFields.jpg")
+    before = run_exiftool(path)
+    old_caption = before.get("XMP-dc:Description") or before.get("IFD0:ImageDescription")
+    write_fields(path, {"caption": "Chú thích mới"})
+    after = run_exiftool(path)
+    for tag in ("IFD0:XPComment", "IFD0:XPSubject", "ExifIFD:UserComment"):
+        assert tag not in after, tag
+    assert old_caption not in {str(v) for v in after.values()}
+
+
+def test_other_xmp_languages_are_kept(tmp_path: Path) -> None:
+    """A new x-default caption keeps the Vietnamese and Chinese alternatives, and a language edit keeps x-default."""
+    path = make_jpeg(tmp_path / "langs.jpg", size=(120, 80), seed=6)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-XMP-dc:Description=Old caption",
+            "-XMP-dc:Description-vi=Chú thích cũ",
+            "-XMP-dc:Description-zh-CN=旧的图片说明",
+            "-XMP-dc:Rights=© BNA",
+            "-XMP-dc:Rights-vi=© Báo Nghệ An",
+            str(path),
+        ],
+        check=True,
+    )
+    write_fields(path, {"caption": "New caption", "copyright": "© 2026 BNA"})
+    after = run_exiftool(path)
+    assert after["XMP-dc:Description"] == "New caption"
+    assert after["XMP-dc:Description-vi"] == "Chú thích cũ"
+    assert after["XMP-dc:Description-zh-CN"] == "旧的图片说明"
+    assert after["XMP-dc:Rights"] == "© 2026 BNA"
+    assert after["XMP-dc:Rights-vi"] == "© Báo Nghệ An"
+    write_fields(path, {"caption": {"vi": "Chú thích mới"}})
+    after = run_exiftool(path)
+    assert after["XMP-dc:Description"] == "New caption"
+    assert after["XMP-dc:Description-vi"] == "Chú thích mới"
+    assert after["XMP-dc:Description-zh-CN"] == "旧的图片说明"
+    assert after["IPTC:Caption-Abstract"] == "New caption", "only x-default goes to IIM"
+
+
+# --- Multi-Picture Format --------------------------------------------------------------------------------------
+
+
+def mpf_file(folder: Path) -> tuple[Path, bytes]:
+    """A JPEG with an MPF (APP2) index ahead of its IIM and XMP segments, and a preview JPEG after EOI.
+
+    MPF stores the preview's offset relative to the MPF header, so any segment that grows or moves between
+    that header and the end of the file must be accounted for; phones and cameras write such files.
+    """
+    primary = make_jpeg(folder / "primary.jpg", size=(160, 120), seed=1)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-IPTC:Caption-Abstract=old",
+            "-XMP-dc:Description=old",
+            str(primary),
+        ],
+        check=True,
+    )
+    data = primary.read_bytes()
+    preview = make_jpeg(folder / "preview.jpg", size=(80, 60), seed=2).read_bytes()
+    entries_at = 8 + 2 + 3 * 12 + 4
+
+    def segment(preview_offset: int, primary_size: int) -> bytes:
+        tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 3)
+        tiff += struct.pack("<HHI", 0xB000, 7, 4) + b"0100"
+        tiff += struct.pack("<HHII", 0xB001, 4, 1, 2)
+        tiff += struct.pack("<HHII", 0xB002, 7, 32, entries_at) + struct.pack("<I", 0)
+        tiff += struct.pack("<IIIHH", 0x20030000, primary_size, 0, 0, 0)
+        tiff += struct.pack("<IIIHH", 0x00010001, len(preview), preview_offset, 0, 0)
+        payload = b"MPF\x00" + tiff
+        return b"\xff\xe2" + struct.pack(">H", len(payload) + 2) + payload
+
+    (app0_length,) = struct.unpack(">H", data[4:6])
+    at = 4 + app0_length  # right after the JFIF APP0, ahead of APP13 and XMP
+    size = len(data) + len(segment(0, 0))
+    header = at + 8  # MPF offsets count from the TIFF header inside the segment
+    path = folder / "mpf.jpg"
+    path.write_bytes(data[:at] + segment(size - header, size) + data[at:] + preview)
+    return path, preview
+
+
+def test_mpf_preview_still_found_after_the_write(tmp_path: Path) -> None:
+    """ExifTool extracts the same MPF preview before and after the write (its offset kept right)."""
+    path, preview = mpf_file(tmp_path)
+
+    def extracted() -> bytes:
+        return subprocess.run(["exiftool", "-b", "-PreviewImage", str(path)], capture_output=True).stdout
+
+    assert extracted() == preview
+    write_fields(path, CHANGES)
+    assert image_data(path.read_bytes()).endswith(preview)
+    assert extracted() == preview
