@@ -182,7 +182,11 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-_MIGRATION_STEPS = (("0001_initial", _m0001_initial),)
+def _m0002_fts_terms(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE VIRTUAL TABLE photo_fts_terms USING fts5vocab(photo_fts, 'row')")
+
+
+_MIGRATION_STEPS = (("0001_initial", _m0001_initial), ("0002_fts_terms", _m0002_fts_terms))
 KNOWN_MIGRATIONS = frozenset(name for name, _ in _MIGRATION_STEPS)
 
 
@@ -279,9 +283,20 @@ _INSERT_FTS = (
 )
 
 
+END_PAD = "\x1f\x1f"
+"""Appended to every searchable text in the full-text table, so that each character, even the last two of a
+value, starts a trigram: a one- or two-character query is then found through the index (see
+:meth:`Catalogue.trigrams_starting_with`)."""
+
+
+def _padded(text: str) -> str:
+    return text + END_PAD if text else ""
+
+
 def _fts_values(path: Path, status: str, fields: Mapping[str, Any], conflicts: Sequence[str]) -> tuple[str, ...]:
-    values = [_fold_value(fields.get(k)) for k in FIELD_KEYS]
-    return (*values, fold(path.name), fold(str(path.parent)), _flags(status, fields, conflicts))
+    values = [_padded(_fold_value(fields.get(k))) for k in FIELD_KEYS]
+    names = (_padded(fold(path.name)), _padded(fold(str(path.parent))))
+    return (*values, *names, _flags(status, fields, conflicts))
 
 
 @dataclass(frozen=True)
@@ -942,6 +957,16 @@ class Catalogue:
         return [Path(r[0]) for r in rows]
 
     # search
+
+    @_guarded
+    def trigrams_starting_with(self, prefix: str, limit: int = 256) -> list[str] | None:
+        """The indexed trigrams that begin with `prefix` (folded, one or two characters), or None when there are
+        more than `limit` of them (the search then scans with LIKE instead)."""
+        upper = prefix + "\U0010ffff"
+        rows = self.conn.execute(
+            "SELECT term FROM photo_fts_terms WHERE term >= ? AND term < ? LIMIT ?", (prefix, upper, limit + 1)
+        ).fetchall()
+        return None if len(rows) > limit else [r[0] for r in rows]
 
     @_guarded
     def search(self, query: str, limit: int = 500) -> list[dict[str, Any]]:

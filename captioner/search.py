@@ -5,8 +5,10 @@ filters: ``byline:清强`` / ``credit:"Báo Nghệ An"`` (any field key: the val
 registered person or agency matches under every spelling), ``missing:credit``, ``conflict:caption`` and
 ``folder:…`` (a folder on disk, with its subfolders, or part of a folder path). Matching is on folded text
 (:func:`captioner.textfold.fold`), so ``Nguyen`` finds ``Nguyễn``. Terms of three or more characters use the FTS5
-trigram index; shorter ones (one or two Chinese characters) fall back to ``LIKE``. Everything the user types is
-text: FTS5 syntax characters (``"``, ``*``, ``AND``, ``(``) are never interpreted.
+trigram index. Shorter ones (one or two Chinese characters) are looked up through the index too, as the set of
+indexed trigrams they begin (every indexed text ends in padding, so every occurrence begins one); when that set
+is large (a single Latin letter) they fall back to ``LIKE``. Everything the user types is text: FTS5 syntax
+characters (``"``, ``*``, ``AND``, ``(``) are never interpreted.
 """
 
 from __future__ import annotations
@@ -69,10 +71,18 @@ def _like(text: str) -> str:
 class _Query:
     """Collects the FTS5 expression and the extra SQL conditions of one search."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalogue: Catalogue | None) -> None:
+        self.catalogue = catalogue
         self.match: list[str] = []
         self.conditions: list[str] = []
         self.params: list[Any] = []
+
+    def _expand(self, needle: str) -> list[str] | None:
+        """The trigrams a short needle can start (every occurrence starts one: texts end in padding), or None
+        when it is better scanned for with LIKE (one Latin letter or digit; too many trigrams)."""
+        if self.catalogue is None or (len(needle) == 1 and needle.isascii()):
+            return None
+        return self.catalogue.trigrams_starting_with(needle)
 
     def substring(self, columns: tuple[str, ...], needles: list[str]) -> None:
         """Rows where any of `needles` (folded) is in any of `columns`."""
@@ -81,7 +91,16 @@ class _Query:
             return
         colspec = "{" + " ".join(columns) + "}"
         long = [n for n in needles if len(n) >= MIN_TRIGRAM]
-        short = [n for n in needles if len(n) < MIN_TRIGRAM]
+        short = []
+        for n in (n for n in needles if len(n) < MIN_TRIGRAM):
+            trigrams = self._expand(n)
+            if trigrams is None:
+                short.append(n)
+            else:
+                long += trigrams
+        if not long and not short:
+            self.conditions.append("0")
+            return
         expression = f"{colspec} : ({' OR '.join(_phrase(n) for n in long)})" if long else ""
         if not short:
             self.match.append(expression)
@@ -98,7 +117,7 @@ class _Query:
 
 def build_query(catalogue: Catalogue | None, query: str) -> tuple[str, list[Any]]:
     """The SQL ``WHERE`` clause (over ``photo_fts f`` joined with ``photos p``) and its parameters for `query`."""
-    q = _Query()
+    q = _Query(catalogue)
     for term in parse_query(query):
         if term.key is None:
             q.substring(TEXT_COLUMNS, [fold(term.value)])

@@ -174,3 +174,20 @@ def test_limit_and_result_shape(cat: Catalogue) -> None:
     assert set(hits[0]) == {"path", "fields"}
     assert hits[0]["fields"]["caption"] == "Nguyễn Văn A tại lễ hội Đồng Tháp"
     assert hits[0]["fields"]["byline"] == ["Thanh Cường"]
+
+
+@pytest.mark.parametrize("needle", ["赛", "比赛", "场", "清强", "强", "ng", "a", "_", "Đ", "x9", "龘", "hộ", ".j"])
+def test_short_terms_through_the_index_find_what_like_finds(
+    cat: Catalogue, needle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for query in (needle, f"byline:{needle}", f"caption:{needle}"):
+        indexed = names(cat.search(query))
+        with monkeypatch.context() as m:
+            m.setattr("captioner.search._Query._expand", lambda self, n: None)
+            scanned = names(cat.search(query))
+        assert indexed == scanned, query
+
+
+def test_two_character_value_at_the_end_of_a_field(cat: Catalogue) -> None:
+    assert cat.trigrams_starting_with("清强") == ["清强\x1f"]
+    assert names(cat.search("byline:强")) == ["bna_9297.jpg"]
