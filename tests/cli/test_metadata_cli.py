@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -349,3 +350,37 @@ def test_subprocess_usage_errors(argv: list[str], tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("captioner"), lines
+
+
+def test_file_names_in_any_encoding(tmp_path: Path) -> None:
+    """Vietnamese / Chinese names with spaces, and a Latin-1 name that is not UTF-8, work with show and set."""
+    source = make_jpeg(tmp_path / "source.jpg", seed=4).read_bytes()
+    names = [
+        str(tmp_path / "ảnh Hà Nội 清强.jpg"),
+        str(tmp_path / unicodedata.normalize("NFD", "Ảnh Đồng.jpg")),
+        os.fsdecode(os.fsencode(str(tmp_path)) + b"/\xe1nh cu\xf5.jpg"),  # Latin-1 bytes from an old card
+    ]
+    for name in names:
+        Path(name).write_bytes(source)
+    done = run_process("set", *names, "--caption", "Chú thích")
+    assert (done.returncode, done.stderr) == (0, "")
+    done = run_process("show", "--json", *names)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert [d["fields"]["caption"] for d in json.loads(done.stdout)] == ["Chú thích"] * 3
+
+
+def test_special_files_are_refused_without_hanging(tmp_path: Path) -> None:
+    """A FIFO, a folder and a dangling symlink: one line each, exit 1, and no hang waiting on the FIFO."""
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    sub = tmp_path / "folder.jpg"
+    sub.mkdir()
+    dangling = tmp_path / "gone.jpg"
+    dangling.symlink_to(tmp_path / "nowhere.jpg")
+    specials = [str(fifo), str(sub), str(dangling)]
+    for argv in (["show", "--json", *specials], ["set", *specials, "--credit", "TTXVN"]):
+        done = run_process(*argv)
+        assert done.returncode == 1
+        assert_error_lines(done.stderr.splitlines(), specials)
+    assert fifo.exists() and sub.is_dir() and dangling.is_symlink()
