@@ -566,3 +566,35 @@ def test_batch_with_the_same_file_twice_applies_both(tmp_path: Path) -> None:
     fields = read_metadata(path).fields
     assert (fields["caption"], fields["credit"], fields["source"]) == ("Lần một", "TTXVN", "BNA")
     assert temp_files(folder) == []
+
+
+def test_owner_and_mode_are_kept_when_root_writes(photo: Path) -> None:
+    """Root writing a photographer's file keeps its owner, group and permission bits (the temp is chowned)."""
+    owner = (1234, 5678) if os.geteuid() == 0 else (os.getuid(), os.getgid())  # only root can give files away
+    os.chown(photo, *owner)
+    os.chmod(photo, 0o664)
+    write_fields(photo, CHANGES)
+    st = photo.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (*owner, 0o664)
+
+
+def test_folder_fsync_failure_after_replace_is_reported_truthfully(
+    photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If only the folder sync fails, the new file is in place: the error must not claim it was not written."""
+    monkeypatch.setattr(writing, "_fsync_dir", lambda folder: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    with pytest.raises(WriteError) as info:
+        write_fields(photo, CHANGES)
+    monkeypatch.undo()
+    assert read_metadata(photo).fields["caption"] == CHANGES["caption"]
+    assert temp_files(photo.parent) == []
+    assert_one_line(info.value, photo)
+    assert "not written" not in str(info.value), str(info.value)
+
+
+def test_xmp_too_large_for_a_segment_is_refused_cleanly(photo: Path, untouched: Callable[[], None]) -> None:
+    """A caption too big for one XMP segment (over 64 KB): a one-line WriteError, nothing half-written."""
+    with pytest.raises(WriteError) as info:
+        write_fields(photo, {"caption": "Người dân Hà Nội đón Tết. " * 3000})
+    assert_one_line(info.value, photo)
+    untouched()
