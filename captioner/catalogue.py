@@ -312,9 +312,12 @@ class PreparedPhoto:
     fts: tuple[str, ...]
 
 
-def prepare_photo(meta: PhotoMetadata, fingerprint: str | None = None) -> PreparedPhoto:
-    """Prepare `meta` for :meth:`Catalogue.store_prepared`; the fingerprint is taken from the file if not given."""
-    path = normalise_path(meta.path)
+def prepare_photo(meta: PhotoMetadata, fingerprint: str | None = None, normalised: bool = False) -> PreparedPhoto:
+    """Prepare `meta` for :meth:`Catalogue.store_prepared`; the fingerprint is taken from the file if not given.
+
+    `normalised` says ``meta.path`` is already absolute with symlinks resolved (as the scan's paths are).
+    """
+    path = Path(meta.path) if normalised else normalise_path(meta.path)
     if fingerprint is None:
         fingerprint = _fingerprint_or_none(path)
     fields = {k: meta.fields.get(k, empty_value(k)) for k in FIELD_KEYS}
@@ -659,6 +662,14 @@ class Catalogue:
             (prefix, prefix[:-1] + chr(ord(os.sep) + 1)),
         )
         return {r["path"]: Entry(r["id"], r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"]) for r in rows}
+
+    @_guarded
+    def entry(self, path: Path) -> Entry | None:
+        """Stored state of one file (absolute, resolved path), or None when it is not catalogued."""
+        r = self.conn.execute(
+            "SELECT id, path, size, mtime_ns, sha256, status FROM photos WHERE path = ?", (str(path),)
+        ).fetchone()
+        return None if r is None else Entry(r["id"], r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"])
 
     @_guarded
     def moved_from(self, content_fingerprint: str, new_path: Path) -> Path | None:

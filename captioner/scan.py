@@ -111,7 +111,7 @@ def _read(found: _Found) -> _Read:
         path = Path(found.path)
         meta = read_metadata(path)
         content = fingerprint(path)
-        photo = prepare_photo(meta, content)
+        photo = prepare_photo(meta, content, normalised=True)
         return _Read(path, photo, content, None, meta.stamp.size, meta.stamp.mtime_ns)
     except CaptionerError as exc:
         return _Read(Path(found.path), None, None, str(exc), found.size, found.mtime_ns)
@@ -149,9 +149,10 @@ def _walk(root: Path, report: ScanReport, now: float, temp_grace: float) -> Iter
                 if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES or not entry.is_file():
                     continue
                 st = entry.stat()
+                path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
             except OSError:
                 continue
-            yield _Found(entry.path, st.st_size, st.st_mtime_ns)
+            yield _Found(path, st.st_size, st.st_mtime_ns)
         stack.extend(reversed(subfolders))
 
 
@@ -230,6 +231,11 @@ def scan(
         for found in _walk(root, report, now, temp_grace):
             on_disk[found.path] = found
     report.seen = len(on_disk)
+    for key in on_disk.keys() - known.keys():  # symlinked pictures whose target is outside the folders
+        if not any(key.startswith(str(root) + os.sep) for root in roots):
+            outside = catalogue.entry(Path(key))
+            if outside is not None:
+                known[key] = outside
 
     todo: list[_Found] = []
     for key, found in on_disk.items():

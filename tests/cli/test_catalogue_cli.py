@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import make_jpeg
 
+from captioner.catalogue import KNOWN_MIGRATIONS
 from captioner.cli import main
 from captioner.writing import write_fields
 
@@ -249,7 +250,8 @@ def test_two_scans_at_once_lose_nothing(tmp_path: Path) -> None:
         120,
     )
     assert conn.execute("SELECT count(*) FROM photo_fts").fetchone()[0] == 120
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert applied == sorted(KNOWN_MIGRATIONS), "each migration applied once"
     captions = {r[0] for r in conn.execute("SELECT json_extract(fields, '$.caption') FROM photos")}
     assert captions == {f"Ảnh {n}-{i}" for n in (0, 1) for i in range(60)}
     conn.execute("INSERT INTO photo_fts(photo_fts) VALUES ('integrity-check')")

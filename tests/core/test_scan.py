@@ -193,3 +193,15 @@ def test_progress_is_reported(cat: Catalogue, folder: Path) -> None:
 def test_missing_folder_is_a_usage_error(cat: Catalogue, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such folder"):
         scan(cat, [tmp_path / "nope"])
+
+
+def test_symlinked_picture_is_catalogued_at_its_target(cat: Catalogue, folder: Path, tmp_path: Path) -> None:
+    elsewhere = captioned(tmp_path / "elsewhere.jpg", 9, "Ảnh ở chỗ khác")
+    (folder / "link.jpg").symlink_to(elsewhere)
+    report = scan(cat, [folder], workers=1)
+    assert (report.seen, report.added) == (4, 4)
+    row = cat.photo(folder / "link.jpg")
+    assert row is not None
+    assert row["path"] == str(elsewhere.resolve())
+    again = scan(cat, [folder], workers=1)
+    assert (again.unchanged, again.added, again.updated) == (4, 0, 0)
