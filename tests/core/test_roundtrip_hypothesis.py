@@ -8,25 +8,30 @@ ExifTool (one call per example). XMP and EXIF must hold the full text; IIM the d
 
 Normalisation we accept, because the design allows it:
 
+* line endings: CR and CRLF are written as LF (XMP parsers turn a literal CR into LF anyway);
+* control characters other than tab and LF — C0, DEL and C1 — are removed on write: XML 1.0 (hence XMP)
+  cannot carry C0 controls at all, and the rest are invisible debris of copy-paste (``as_written`` below
+  restates the rule independently of the engine's ``writing.clean_text``);
 * trailing whitespace: our reader drops it (``str.rstrip``); ExifTool's values are compared after the same
-  ``rstrip``. Leading whitespace of a text field must survive.
-* text that is empty or only whitespace means "clear": no tag in any source.
-* list items (bylines, keywords) are stripped and blank items dropped by the writer.
+  ``rstrip``. Leading whitespace of a text field must survive;
+* text that is empty or only whitespace means "clear": no tag in any source;
+* list items (bylines, keywords) are stripped and blank items dropped by the writer;
 * IIM holds each value cut on a UTF-8 character boundary at the field's byte limit, then read with trailing
-  whitespace dropped; an IIM value that is XMP's cut is not a conflict.
+  whitespace dropped; an IIM value that is XMP's cut is not a conflict;
 * EXIF Artist holds the bylines as one string in the MWG list form (``"; "``-joined, an entry that starts
   with a quote or contains ``"; "`` quoted, as ExifTool's MWG.pm ``ListToString`` does).
 
-Excluded from the alphabet, with the reason: XMP is XML 1.0, whose ``Char`` production has no C0 control
-characters except tab, LF and CR, no surrogates and no U+FFFE / U+FFFF; these cannot be stored in XMP at all
-(NUL also ends an EXIF ASCII value). Everything else in Unicode is allowed, C1 controls and noncharacters
-such as U+FDD0 included.
+Excluded from the alphabet, with the reason: lone surrogates (they cannot be encoded in UTF-8 at all) and
+U+FFFE / U+FFFF, which are not XML characters and are not removed by the writer — it refuses them with a
+clean error instead (``test_safe_write.py::test_unwritable_value_is_refused_not_half_written``). Every other
+code point is allowed, NUL and the other controls included.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unicodedata
@@ -41,8 +46,15 @@ from captioner.iim import cut
 from captioner.reading import read_metadata
 from captioner.writing import write_fields
 
-XML_FORBIDDEN = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r") + "\ufffe\uffff"
-"""Characters XML 1.0 cannot carry (so neither can XMP): C0 controls but tab/LF/CR, U+FFFE, U+FFFF."""
+NOT_XML = "\ufffe\uffff"
+"""Not XML characters, and not removed by the writer (which refuses them)."""
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def as_written(text: str) -> str:
+    """`text` as the writer stores it: CR and CRLF made LF, control characters but tab and LF removed."""
+    return CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
 
 VIETNAMESE = (
     "Nguyễn Thanh Hà",
@@ -57,9 +69,9 @@ VIETNAMESE = (
 CHINESE = ("清强", "新华社记者", "北京天安门广场", "图片：新华社", "摄影", "春节期间，游客参观。", "𠀋𡈽")
 EMOJI = ("📷", "👍🏽", "👨‍👩‍👧", "🇻🇳", "❤️", "🧧", "🏮")
 PUNCTUATION = ('"', "'", "“", "”", "«", "»", "&", "<", ">", "&amp;", "]]>", ";", "; ", ",", "\\", 'lang="vi" ', "=")
-SPACES = (" ", "  ", "\n", "\t", "\r\n", "\u3000", "\u00a0", "\u2028")
+SPACES = (" ", "  ", "\n", "\t", "\r\n", "\r", "\u3000", "\u00a0", "\u2028", "\x00", "\x85", "\x1f", "\x7f")
 
-any_char = st.characters(codec="utf-8", exclude_characters=XML_FORBIDDEN)
+any_char = st.characters(codec="utf-8", exclude_characters=NOT_XML)
 chunk = st.one_of(
     st.sampled_from(VIETNAMESE),
     st.sampled_from(VIETNAMESE).map(lambda s: unicodedata.normalize("NFD", s)),
@@ -206,8 +218,9 @@ def test_round_trip_matches_our_reader_and_exiftool(
         meta = read_metadata(path)
         et = exiftool_values(path)
 
-    names_in = [b.strip() for b in bylines if b.strip()]
-    words_in = [w.strip() for w in words if w.strip()]
+    caption, credit, copyright = as_written(caption), as_written(credit), as_written(copyright)
+    names_in = [c for c in (as_written(b).strip() for b in bylines) if c]
+    words_in = [c for c in (as_written(w).strip() for w in words) if c]
     texts_in = {"caption": caption, "credit": credit, "copyright": copyright}
 
     # Our reader: the reconciled fields and every source.
@@ -263,3 +276,51 @@ def test_empty_values_clear_every_source(tmp_path: Path) -> None:
         assert key not in meta.sources, key
     et = exiftool_values(path)
     assert sorted(k for k in et if k not in ("SourceFile", "IPTC:CodedCharacterSet")) == []
+
+
+EXIFTOOL_TAGS = {
+    # field key: (ExifTool XMP tag, ExifTool IIM tag or None)
+    "headline": ("XMP-photoshop:Headline", "IPTC:Headline"),
+    "title": ("XMP-dc:Title", "IPTC:ObjectName"),
+    "byline_title": ("XMP-photoshop:AuthorsPosition", "IPTC:By-lineTitle"),
+    "source": ("XMP-photoshop:Source", "IPTC:Source"),
+    "city": ("XMP-photoshop:City", "IPTC:City"),
+    "sublocation": ("XMP-iptcCore:Location", "IPTC:Sub-location"),
+    "state": ("XMP-photoshop:State", "IPTC:Province-State"),
+    "country": ("XMP-photoshop:Country", "IPTC:Country-PrimaryLocationName"),
+    "country_code": ("XMP-iptcCore:CountryCode", "IPTC:Country-PrimaryLocationCode"),
+    "job_id": ("XMP-photoshop:TransmissionReference", "IPTC:OriginalTransmissionReference"),
+    "instructions": ("XMP-photoshop:Instructions", "IPTC:SpecialInstructions"),
+    "caption_writer": ("XMP-photoshop:CaptionWriter", "IPTC:Writer-Editor"),
+    "alt_text": ("XMP-iptcCore:AltTextAccessibility", None),
+}
+"""Every other text field and where ExifTool reports it."""
+
+
+@settings(
+    max_examples=int(os.environ.get("CAPTIONER_HYPOTHESIS_EXAMPLES", "200")) // 3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(values=st.dictionaries(st.sampled_from(sorted(EXIFTOOL_TAGS)), st.one_of(texts(5), long_texts(64)), min_size=1))
+def test_every_other_text_field_round_trips(values: dict[str, str]) -> None:
+    """Headline, title, locations, codes, instructions, alt text…: full text in XMP, the documented cut in IIM."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bna_0003.jpg"
+        path.write_bytes(TEMPLATE.read_bytes())
+        write_fields(path, values)
+        meta = read_metadata(path)
+        tags = [f"-{t}" for pair in EXIFTOOL_TAGS.values() for t in pair if t]
+        cmd = ["exiftool", "-json", "-G1", "-a", "-charset", "iptc=UTF8", *tags, str(path)]
+        out = subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+        et = json.loads(out.stdout.decode("utf-8"), parse_int=str, parse_float=str)[0]
+    for key, value in values.items():
+        value = as_written(value)
+        xmp_tag, iim_tag = EXIFTOOL_TAGS[key]
+        assert meta.fields[key] == value.rstrip(), key
+        assert meta.sources.get(key, {}).get("xmp") == (value.rstrip() or None), key
+        assert text_of(et.get(xmp_tag)) == value.rstrip(), key
+        if iim_tag is not None:
+            assert text_of(et.get(iim_tag)) == iim_of(value, key), key
+            assert meta.sources.get(key, {}).get("iim") == (iim_of(value, key) or None), key
+    assert meta.conflicts == []
