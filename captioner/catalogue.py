@@ -693,6 +693,16 @@ class Catalogue:
             conn.execute("UPDATE folders SET scanned_at = ? WHERE path = ?", (now_utc(), str(folder)))
 
     @_guarded
+    def photos_in(self, folder: Path) -> list[dict[str, Any]]:
+        """The catalogued photos directly in `folder` (not its subfolders), by file name, as :meth:`photo` gives
+        them."""
+        rows = self.conn.execute(
+            "SELECT p.* FROM photos p JOIN folders f ON f.id = p.folder_id WHERE f.path = ? ORDER BY p.name",
+            (str(normalise_path(folder)),),
+        )
+        return [_photo_dict(r) for r in rows]
+
+    @_guarded
     def folders(self) -> list[dict[str, Any]]:
         """Scanned folders: path and when they were last scanned."""
         rows = self.conn.execute("SELECT path, scanned_at FROM folders WHERE scanned_at IS NOT NULL ORDER BY path")

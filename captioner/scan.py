@@ -66,9 +66,16 @@ class ScanProgress:
     path: Path | None = None
 
 
+class ScanCancelled(Exception):
+    """Raise from a scan's `progress` callback to stop it; what was read so far is kept."""
+
+
 @dataclass
 class ScanReport:
     """What a scan did."""
+
+    cancelled: bool = False
+    """The progress callback stopped the scan (files not read yet keep their old entries; none marked missing)."""
 
     seen: int = 0
     """Picture files found in the folders."""
@@ -190,8 +197,11 @@ def _read_all(todo: Sequence[_Found], workers: int) -> Iterator[_Read]:
     import captioner.reading  # noqa: F401  (imported before forking, so workers start ready)
 
     chunk = max(4, min(64, len(todo) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    try:
         yield from pool.map(_read, todo, chunksize=chunk)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a cancelled scan waits for one chunk, not for all
 
 
 def default_workers() -> int:
@@ -214,7 +224,8 @@ def scan(
     """Index `folders` (with their subfolders) into `catalogue` and return what changed.
 
     With `rebuild` every file is re-read whatever its size and time. `progress` is called after the folders are
-    listed (``done`` 0) and after each file read. Raises UsageError for a folder that does not exist.
+    listed (``done`` 0) and after each file read; it may raise :class:`ScanCancelled` to stop the scan. Raises
+    UsageError for a folder that does not exist.
     """
     roots = []
     for f in folders:
@@ -252,9 +263,13 @@ def scan(
             todo.append(found)
     vanished = [Path(k) for k, e in known.items() if k not in on_disk and e.status != "missing"]
 
-    if progress is not None:
-        progress(ScanProgress(0, len(todo)))
-    _store(catalogue, _read_all(todo, workers or default_workers()), known, report, progress, len(todo))
+    try:
+        if progress is not None:
+            progress(ScanProgress(0, len(todo)))
+        _store(catalogue, _read_all(todo, workers or default_workers()), known, report, progress, len(todo))
+    except ScanCancelled:
+        report.cancelled = True
+        return report
     report.missing = catalogue.mark_missing(vanished)
     for root in roots:
         catalogue.mark_folder_scanned(root)
@@ -271,15 +286,17 @@ def _store(
 ) -> None:
     """Write read results to the catalogue, a batch per transaction so a concurrent scan is never kept waiting."""
     pending: list[_Read] = []
-    for done, item in enumerate(results, start=1):
-        pending.append(item)
-        if len(pending) >= COMMIT_EVERY:
+    try:
+        for done, item in enumerate(results, start=1):
+            pending.append(item)
+            if len(pending) >= COMMIT_EVERY:
+                _store_batch(catalogue, pending, known, report)
+                pending = []
+            if progress is not None:
+                progress(ScanProgress(done, total, item.path))
+    finally:
+        if pending:
             _store_batch(catalogue, pending, known, report)
-            pending = []
-        if progress is not None:
-            progress(ScanProgress(done, total, item.path))
-    if pending:
-        _store_batch(catalogue, pending, known, report)
 
 
 def _store_batch(catalogue: Catalogue, batch: list[_Read], known: dict[str, Entry], report: ScanReport) -> None:

@@ -205,3 +205,40 @@ def test_symlinked_picture_is_catalogued_at_its_target(cat: Catalogue, folder: P
     assert row["path"] == str(elsewhere.resolve())
     again = scan(cat, [folder], workers=1)
     assert (again.unchanged, again.added, again.updated) == (4, 0, 0)
+
+
+def test_cancelled_scan_keeps_what_was_read(cat: Catalogue, folder: Path) -> None:
+    from captioner.scan import ScanCancelled
+
+    def stop_after_two(p: ScanProgress) -> None:
+        if p.done == 2:
+            raise ScanCancelled
+
+    (folder / "bna_9297.jpg").rename(folder / "renamed_later.jpg")
+    report = scan(cat, [folder], workers=1, progress=stop_after_two)
+    assert report.cancelled
+    assert cat.count() == 2
+    assert report.added == 2
+    assert scan(cat, [folder], workers=1).added == 1
+
+
+def test_cancel_with_the_process_pool(cat: Catalogue, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from captioner.scan import ScanCancelled
+
+    for i in range(30):
+        captioned(folder / f"extra_{i:02d}.jpg", 20 + i, f"Ảnh {i}")
+    monkeypatch.setattr(scan_module, "POOL_THRESHOLD", 2)
+
+    def stop(p: ScanProgress) -> None:
+        if p.done == 5:
+            raise ScanCancelled
+
+    report = scan(cat, [folder], workers=2, progress=stop)
+    assert report.cancelled
+    assert cat.count() == 5
+
+
+def test_photos_in_a_folder(cat: Catalogue, folder: Path) -> None:
+    scan(cat, [folder], workers=1)
+    assert [p["name"] for p in cat.photos_in(folder)] == ["bna_9297.jpg", "bna_9336.jpg"]
+    assert [p["fields"]["caption"] for p in cat.photos_in(folder / "day2")] == ["Nguyễn Văn A"]
