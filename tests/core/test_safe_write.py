@@ -152,6 +152,25 @@ def test_changed_since_show_is_refused_by_size_and_mtime(photo: Path) -> None:
     assert temp_files(photo.parent) == []
 
 
+def test_replaced_by_another_program_keeping_size_and_mtime_is_refused(photo: Path) -> None:
+    """A stamp without a hash still catches a file replaced (new inode) by one of the same size and mtime.
+
+    Sync tools and careful editors (rsync -t, cp -p, "save as" then move) keep the modification time; the
+    inode and ctime still tell the file was replaced, so the write must not silently undo their change.
+    """
+    stamp = read_metadata(photo).stamp
+    theirs = bytearray(photo.read_bytes())
+    theirs[-3] ^= 0xFF
+    staging = photo.parent.parent / "theirs.jpg"
+    staging.write_bytes(bytes(theirs))
+    os.utime(staging, ns=(stamp.mtime_ns, stamp.mtime_ns))
+    os.replace(staging, photo)
+    with pytest.raises(ChangedOnDiskError):
+        write_fields(photo, CHANGES, expected=stamp)
+    assert photo.read_bytes() == bytes(theirs)
+    assert temp_files(photo.parent) == []
+
+
 # --- while the new bytes are built and verified -----------------------------------------------------------
 
 
