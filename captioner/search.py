@@ -18,14 +18,26 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from captioner.errors import UsageError
 from captioner.fields import FIELD_KEYS
 from captioner.textfold import fold
 
 if TYPE_CHECKING:
-    from captioner.catalogue import Catalogue
+    import sqlite3
+
+
+class Searchable(Protocol):
+    """What a search needs from the catalogue (:class:`captioner.catalogue.Catalogue` is one)."""
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    def person_names(self, name: str) -> list[str]: ...
+
+    def trigrams_starting_with(self, prefix: str, limit: int = 256) -> list[str] | None: ...
+
 
 FLAG_FILTERS = ("missing", "conflict")
 FILTER_KEYS = frozenset((*FIELD_KEYS, *FLAG_FILTERS, "folder"))
@@ -71,7 +83,7 @@ def _like(text: str) -> str:
 class _Query:
     """Collects the FTS5 expression and the extra SQL conditions of one search."""
 
-    def __init__(self, catalogue: Catalogue | None) -> None:
+    def __init__(self, catalogue: Searchable | None) -> None:
         self.catalogue = catalogue
         self.match: list[str] = []
         self.conditions: list[str] = []
@@ -115,7 +127,7 @@ class _Query:
         self.conditions.append("(" + " OR ".join(alternatives) + ")")
 
 
-def build_query(catalogue: Catalogue | None, query: str) -> tuple[str, list[Any]]:
+def build_query(catalogue: Searchable | None, query: str) -> tuple[str, list[Any]]:
     """The SQL ``WHERE`` clause (over ``photo_fts f`` joined with ``photos p``) and its parameters for `query`."""
     q = _Query(catalogue)
     for term in parse_query(query):
@@ -149,7 +161,7 @@ def build_query(catalogue: Catalogue | None, query: str) -> tuple[str, list[Any]
     return " AND ".join(where), params
 
 
-def run_search(catalogue: Catalogue, query: str, limit: int = 500) -> list[dict[str, Any]]:
+def run_search(catalogue: Searchable, query: str, limit: int = 500) -> list[dict[str, Any]]:
     """Photos in `catalogue` matching `query`, in catalogue order: ``[{"path": …, "fields": {…}}]``."""
     where, params = build_query(catalogue, query)
     sql = (

@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from photos import photo_fields
 
-from captioner.catalogue import _INSERT_FTS, Catalogue, prepare_photo
+from captioner.catalogue import Catalogue, prepare_photo
+from captioner.catalogue.rows import _INSERT_FTS
 from captioner.fields import FIELD_KEYS, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
 
