@@ -305,12 +305,13 @@ class ChecksPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(FindingColumn.Message, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(FindingColumn.Fix, QHeaderView.ResizeMode.Interactive)
         for column, width in (
             (FindingColumn.File, 110),
-            (FindingColumn.Field, 90),
+            (FindingColumn.Field, 130),
             (FindingColumn.Severity, 90),
             (FindingColumn.Fix, 260),
         ):

@@ -256,7 +256,7 @@ class ImportPlanModel(QAbstractTableModel):
         if entry.current is None:
             return "unreadable"
         if not entry.changes:
-            return "already so"
+            return "no change"
         changed = ", ".join(sorted(entry.changes))
         return f"will write {changed}" if self._ticked[row] else "skipped"
 
@@ -339,11 +339,11 @@ class ImportArticleDialog(QDialog):
         header = self.table.horizontalHeader()
         for column, width in (
             (ImportColumn.File, 130),
-            (ImportColumn.Current, 230),
-            (ImportColumn.Proposed, 300),
-            (ImportColumn.Credit, 150),
+            (ImportColumn.Current, 220),
+            (ImportColumn.Proposed, 260),
+            (ImportColumn.Credit, 130),
             (ImportColumn.Byline, 100),
-            (ImportColumn.Status, 150),
+            (ImportColumn.Status, 120),
         ):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(ImportColumn.Warnings, QHeaderView.ResizeMode.Stretch)

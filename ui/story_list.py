@@ -246,7 +246,6 @@ class StoryListWidget(QWidget):
         self.view.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
         self.view.setSpacing(2)
         self.view.setWordWrap(True)
-        self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
