@@ -133,6 +133,9 @@ def test_show_bad_files_one_line_each_others_still_shown(capsys: pytest.CaptureF
     assert status == 1
     assert_error_lines(err, bad)
     assert [d["path"] for d in json.loads(out)] == [good]
+    status, out, err = run(capsys, "show", "--json", *bad)
+    assert status == 1 and len(err) == 3
+    assert json.loads(out) == [], "stdout stays valid JSON when every file fails"
 
 
 def test_show_text_output(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
