@@ -242,3 +242,16 @@ def test_photos_in_a_folder(cat: Catalogue, folder: Path) -> None:
     scan(cat, [folder], workers=1)
     assert [p["name"] for p in cat.photos_in(folder)] == ["bna_9297.jpg", "bna_9336.jpg"]
     assert [p["fields"]["caption"] for p in cat.photos_in(folder / "day2")] == ["Nguyễn Văn A"]
+
+
+def test_temporary_files_of_the_safe_write_are_recognised(cat: Catalogue, folder: Path) -> None:
+    from captioner.writing import TEMP_MARK, temp_name
+
+    assert TEMP_MARK == scan_module.TEMP_MARK
+    leftover = temp_name(folder / "bna_9336.jpg")
+    leftover.write_bytes((folder / "bna_9336.jpg").read_bytes()[:100])
+    old = time.time() - 60
+    os.utime(leftover, (old, old))
+    report = scan(cat, [folder], workers=1)
+    assert (report.temp_removed, report.seen) == (1, 3)
+    assert not leftover.exists()
