@@ -380,6 +380,11 @@ class ExportDialog(QDialog):
         workers.start(lambda: _export(sheet, fmt, Path(out)), written, finished, failed)
         return True
 
+    def reject(self) -> None:
+        """Close, except while the file is being written."""
+        if not self.saving:
+            super().reject()
+
     def _say(self, message: str) -> None:
         self._message = message
         self._update()

@@ -574,6 +574,13 @@ class ImportArticleDialog(QDialog):
         )
         return True
 
+    def reject(self) -> None:
+        """Close, except while Apply is writing (the per-file results must be seen)."""
+        if self.applying:
+            self.status.setText("Writing… the dialog closes once every picture is done")
+            return
+        super().reject()
+
     def _stopped(self) -> bool:
         return any(self.failures.item(i).text().startswith("the import stopped") for i in range(self.failures.count()))
 

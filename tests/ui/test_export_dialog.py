@@ -132,3 +132,11 @@ def test_save_as_docx_reads_back(qtbot, story: list[Path], tmp_path: Path) -> No
     paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
     assert paragraphs[0] == "口宣会议"
     assert paragraphs[1:3] == ["bna_9336.jpg", "会议概况。图片:Thanh Cuong"]
+
+
+def test_save_as_pdf_writes_a_pdf(qtbot, story: list[Path], tmp_path: Path) -> None:
+    dialog = make_dialog(qtbot, story, fmt="pdf", title="口宣会议")
+    out = tmp_path / "sheet.pdf"
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        assert dialog.save_to(out)
+    assert out.read_bytes().startswith(b"%PDF-")

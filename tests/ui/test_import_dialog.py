@@ -93,6 +93,8 @@ def test_unticked_picture_is_left_alone_and_the_rest_written(qtbot, blank_folder
     dialog.story.setText("口宣会议")
     with qtbot.waitSignal(dialog.applied, timeout=30_000) as applied:
         dialog.apply_button.click()
+        dialog.reject()  # refused while writing
+        assert dialog.isVisible()
     qtbot.waitUntil(lambda: not dialog.applying)
     written = applied.args[0]
     assert [p.name for p in written] == [f for f in SEED_FILES if f != skipped.name]
