@@ -255,3 +255,31 @@ def test_two_scans_at_once_lose_nothing(tmp_path: Path) -> None:
     captions = {r[0] for r in conn.execute("SELECT json_extract(fields, '$.caption') FROM photos")}
     assert captions == {f"Ảnh {n}-{i}" for n in (0, 1) for i in range(60)}
     conn.execute("INSERT INTO photo_fts(photo_fts) VALUES ('integrity-check')")
+
+
+def test_progress_bar_on_a_terminal(env: Path, tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "captioner", "scan", str(env)],
+            env={**os.environ, "CAPTIONER_CATALOGUE": str(tmp_path / "tty.sqlite")},
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            timeout=60,
+            check=True,
+        )
+        shown = b""
+        while select.select([primary], [], [], 0.2)[0]:
+            shown += os.read(primary, 65536)
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert b"/3 [" in shown and b"file/s" in shown, shown
+    assert proc.stdout.decode().startswith("3 pictures: 3 added")
