@@ -24,9 +24,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -101,6 +102,7 @@ class FindingTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Finding] = []
         self._order: dict[Path, int] = {}
+        self._icons: dict[str, QIcon | None] = {}
 
     # --- Qt model -----------------------------------------------------------------------------------------
 
@@ -134,11 +136,7 @@ class FindingTableModel(QAbstractTableModel):
             colour = SEVERITY_COLOURS.get(finding.severity)
             return QBrush(colour) if colour is not None else None
         if role == Qt.ItemDataRole.DecorationRole and column == FindingColumn.Severity:
-            from PySide6.QtWidgets import QApplication
-
-            icon = SEVERITY_ICONS.get(finding.severity)
-            app = QApplication.instance()
-            return app.style().standardIcon(icon) if icon is not None and isinstance(app, QApplication) else None
+            return self._icon(finding.severity)
         if role == FindingRole.Finding:
             return finding
         if role == FindingRole.Path:
@@ -152,6 +150,14 @@ class FindingTableModel(QAbstractTableModel):
         if role == FindingRole.SortKey:
             return self._sort_key(finding, column)
         return None
+
+    def _icon(self, severity: str) -> QIcon | None:
+        if severity not in self._icons:
+            pixmap = SEVERITY_ICONS.get(severity)
+            app = QApplication.instance()
+            ok = pixmap is not None and isinstance(app, QApplication)
+            self._icons[severity] = app.style().standardIcon(pixmap) if ok else None  # type: ignore[union-attr]
+        return self._icons[severity]
 
     def _text(self, finding: Finding, column: int) -> str:
         if column == FindingColumn.File:

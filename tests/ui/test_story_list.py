@@ -112,7 +112,7 @@ def test_moves_while_saving_end_with_the_latest_order(qtbot, catalogue) -> None:
     widget = loaded(qtbot, catalogue)
     model = widget.model
     assert model.moveRows(QModelIndex(), 0, 1, QModelIndex(), 4)
-    qtbot.wait(0)
+    qtbot.waitUntil(lambda: widget.saving or not widget._save_soon.isActive())
     assert model.moveRows(QModelIndex(), 0, 1, QModelIndex(), 4)
     qtbot.waitUntil(lambda: not widget.saving and not widget._dirty, timeout=20_000)
     assert names(catalogue.story("口宣会议")) == ["bna_9302.jpg", "bna_9303.jpg", "bna_9300.jpg", "bna_9301.jpg"]
