@@ -50,8 +50,8 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
-    return unicodedata.normalize("NFC", decomposed.translate(_STRIP_COMBINING).casefold())
+    decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION).casefold())
+    return unicodedata.normalize("NFC", decomposed.translate(_STRIP_COMBINING))
 
 
 def fold_name(name: str) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from captioner.catalogue import Catalogue
 from captioner.errors import UsageError
 from captioner.fields import FIELD_KEYS, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
 from captioner.search import Term, parse_query
+from captioner.textfold import fold
 
 
 def meta(path: Path, conflict: bool = False, **fields: object) -> PhotoMetadata:
@@ -191,3 +194,24 @@ def test_short_terms_through_the_index_find_what_like_finds(
 def test_two_character_value_at_the_end_of_a_field(cat: Catalogue) -> None:
     assert cat.trigrams_starting_with("清强") == ["清强\x1f"]
     assert names(cat.search("byline:强")) == ["bna_9297.jpg"]
+
+
+CAPTION_CHARS = 'aAbcdeêếệĐđoơờuưnghiNGUYỄN 清强图片比赛现场 .,()*"^-+{}%_0123456789'
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(caption=st.text(alphabet=CAPTION_CHARS, min_size=1, max_size=40), data=st.data())
+def test_any_piece_of_a_caption_finds_it(tmp_path: Path, caption: str, data: st.DataObject) -> None:
+    """Whatever an editor types from a caption (one character or more, FTS syntax included) finds it."""
+    folded = fold(caption)
+    start = data.draw(st.integers(0, len(folded) - 1))
+    end = data.draw(st.integers(start + 1, len(folded)))
+    piece = folded[start:end]
+    if not piece.strip():
+        return
+    path = tmp_path / f"cat-{abs(hash((caption, start, end)))}.sqlite"
+    with Catalogue.open(path) as catalogue:
+        catalogue.upsert_photo(meta(tmp_path / "a.jpg", caption=caption))
+        catalogue.upsert_photo(meta(tmp_path / "b.jpg", caption="zzz"))
+        hits = names(catalogue.search(piece))
+    assert "a.jpg" in hits, (caption, piece)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from captioner.textfold import fold, fold_name
 
@@ -29,11 +33,21 @@ def test_fold(text: str, folded: str) -> None:
 
 
 def test_fold_is_the_same_for_composed_and_decomposed_input() -> None:
-    import unicodedata
-
     text = "Thanh Cường"
     assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
 
 
 def test_fold_name_collapses_whitespace() -> None:
     assert fold_name("  Thanh   Cường ") == "thanh cuong"
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(alphabet="aăâeêoôơuưyĐđ ÀÁẢÃẠằắẳẵặ清强图片ＡＢ", max_size=30))
+def test_folded_text_has_no_diacritics_or_capitals(text: str) -> None:
+    folded = fold(text)
+    assert folded == folded.lower()
+    assert not any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", folded))
