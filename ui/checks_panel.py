@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -282,9 +282,12 @@ class ChecksPanel(QWidget):
         catalogue: Any = None,
         paths: Sequence[Path] = (),
         parent: QWidget | None = None,
+        has_unsaved: Callable[[Path], bool] | None = None,
     ) -> None:
+        """`has_unsaved(path)` tells whether the app holds unsaved edits of a picture: those are not fixed."""
         super().__init__(parent)
         self.setObjectName("checks_panel")
+        self.has_unsaved = has_unsaved
         self.style_ = style
         self.people = people
         self.catalogue = catalogue
@@ -454,8 +457,17 @@ class ChecksPanel(QWidget):
         findings = self.fixable(findings)
         if not findings or self.fixing or self.running:
             return False
+        unsaved = sorted({f.path for f in findings if self.has_unsaved is not None and self.has_unsaved(f.path)})
+        findings = [f for f in findings if f.path not in unsaved]
+        held = [f"{p}: has unsaved edits; save or revert them, then fix" for p in unsaved]
+        if not findings:
+            self.fix_errors = held
+            self.summary.setText(f"Not fixed: {len(held)} picture(s) have unsaved edits; save or revert them first")
+            self.summary.setToolTip("\n".join(held))
+            self.fixFinished.emit(0, list(held))
+            return False
         self.fixing = True
-        self.fix_errors = []
+        self.fix_errors = list(held)
         written: list[Path] = []
         style, people, catalogue = self.style_, self.people, self.catalogue
         self.summary.setText(f"Fixing {len({f.path for f in findings})} picture(s)…")

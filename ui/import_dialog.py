@@ -10,7 +10,7 @@ the pictures that could not be written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -118,15 +118,27 @@ class ImportPlanModel(QAbstractTableModel):
         self._entries: list[ImportEntry] = []
         self._ticked: list[bool] = []
         self._outcomes: list[ImportOutcome | None] = []
+        self._held: set[Path] = set()
 
-    def set_plan(self, plan: ImportPlan | None) -> None:
-        """Show `plan` (None: nothing); every picture with something to write starts ticked."""
+    def set_plan(self, plan: ImportPlan | None, held: Collection[Path] = ()) -> None:
+        """Show `plan` (None: nothing); every picture with something to write starts ticked, except those
+        `held` (pictures with unsaved edits in the app), which cannot be ticked."""
         self.beginResetModel()
         self.plan = plan
+        self._held = set(held)
         self._entries = list(plan.entries) if plan is not None else []
-        self._ticked = [writable(e) for e in self._entries]
+        self._ticked = [self.can_tick(r) for r in range(len(self._entries))]
         self._outcomes = [None] * len(self._entries)
         self.endResetModel()
+
+    def can_tick(self, row: int) -> bool:
+        """True when the picture of `row` has something to write and no unsaved edits in the app."""
+        entry = self._entries[row]
+        return writable(entry) and entry.path not in self._held
+
+    def held_count(self) -> int:
+        """How many pictures would be written but have unsaved edits in the app."""
+        return sum(1 for e in self._entries if writable(e) and e.path in self._held)
 
     def entries(self) -> list[ImportEntry]:
         """The plan's entries in article order."""
@@ -138,12 +150,12 @@ class ImportPlanModel(QAbstractTableModel):
 
     def ticked_count(self) -> int:
         """How many pictures Apply will write."""
-        return sum(1 for e, t in zip(self._entries, self._ticked, strict=True) if t and writable(e))
+        return sum(1 for row, t in enumerate(self._ticked) if t and self.can_tick(row))
 
     def set_all_ticked(self, ticked: bool) -> None:
         """Tick (or untick) every picture that has something to write."""
-        for row, entry in enumerate(self._entries):
-            if writable(entry):
+        for row in range(len(self._entries)):
+            if self.can_tick(row):
                 self.setData(self.index(row, ImportColumn.File), ticked, Qt.ItemDataRole.CheckStateRole)
 
     def set_outcome(self, outcome: ImportOutcome) -> None:
@@ -177,7 +189,7 @@ class ImportPlanModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        if index.column() == ImportColumn.File and writable(self._entries[index.row()]):
+        if index.column() == ImportColumn.File and self.can_tick(index.row()):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
@@ -193,7 +205,7 @@ class ImportPlanModel(QAbstractTableModel):
             if column == ImportColumn.Warnings and entry.warnings:
                 return "\n".join(entry.warnings)
             return self._cell(row, column) or None
-        if role == Qt.ItemDataRole.CheckStateRole and column == ImportColumn.File and writable(entry):
+        if role == Qt.ItemDataRole.CheckStateRole and column == ImportColumn.File and self.can_tick(row):
             return Qt.CheckState.Checked if self._ticked[row] else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(row, column)
@@ -202,7 +214,7 @@ class ImportPlanModel(QAbstractTableModel):
         if role == ImportRole.Path:
             return entry.path
         if role == ImportRole.Ticked:
-            return self._ticked[row] and writable(entry)
+            return self._ticked[row] and self.can_tick(row)
         if role == ImportRole.Writable:
             return writable(entry)
         if role == ImportRole.Outcome:
@@ -213,7 +225,7 @@ class ImportPlanModel(QAbstractTableModel):
         """Tick or untick a picture."""
         if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole or index.column() != ImportColumn.File:
             return False
-        if not writable(self._entries[index.row()]):
+        if not self.can_tick(index.row()):
             return False
         if isinstance(value, Qt.CheckState):
             ticked = value == Qt.CheckState.Checked
@@ -257,13 +269,16 @@ class ImportPlanModel(QAbstractTableModel):
             return "unreadable"
         if not entry.changes:
             return "no change"
+        if entry.path in self._held:
+            return "unsaved edits in the app: save or revert them first"
         changed = ", ".join(sorted(entry.changes))
         return f"will write {changed}" if self._ticked[row] else "skipped"
 
     def _colour(self, row: int, column: int) -> QBrush | None:
         entry, outcome = self._entries[row], self._outcomes[row]
         if column == ImportColumn.Status:
-            if (outcome is not None and outcome.error) or entry.path is None or entry.current is None:
+            held = entry.path in self._held and bool(entry.changes)
+            if (outcome is not None and outcome.error) or entry.path is None or entry.current is None or held:
                 return QBrush(ERROR_COLOUR)
             if outcome is not None and outcome.written:
                 return QBrush(DONE_COLOUR)
@@ -298,8 +313,11 @@ class ImportArticleDialog(QDialog):
         catalogue: Any = None,
         story: str = "",
         parent: QWidget | None = None,
+        has_unsaved: Callable[[Path], bool] | None = None,
     ) -> None:
+        """`has_unsaved(path)` tells whether the app holds unsaved edits of a picture: those cannot be ticked."""
         super().__init__(parent)
+        self.has_unsaved = has_unsaved
         self.setWindowTitle("Import captions from an article")
         self.setObjectName("import_dialog")
         self.folder = Path(folder)
@@ -504,7 +522,9 @@ class ImportArticleDialog(QDialog):
 
         def planned(plan: ImportPlan) -> None:
             if generation == self._generation:
-                self.model.set_plan(plan)
+                unsaved = self.has_unsaved
+                held = [p for p in plan.paths if unsaved is not None and unsaved(p)]
+                self.model.set_plan(plan, held)
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
@@ -612,9 +632,11 @@ class ImportArticleDialog(QDialog):
         if not busy and not self.outcomes and not self._error:
             self.status.setStyleSheet("")
             warned = sum(1 for e in plan.entries if e.warnings)
+            held = self.model.held_count()
             self.status.setText(
                 f"{len(plan.entries)} picture(s) in the article, {ticked} ticked to write"
                 + (f", {warned} with warnings" if warned else "")
+                + (f", {held} with unsaved edits in the app (save or revert them first)" if held else "")
                 + ". Nothing is written until Apply."
             )
         self.unmatched.setVisible(bool(plan.unmatched))

@@ -171,3 +171,20 @@ def test_fix_refused_for_a_file_changed_since_the_check(qtbot, pictures: list[Pa
     assert len(errors) == 1 and "bna_9384.jpg" in errors[0]
     assert read_metadata(pictures[1]).value("credit") == "清强"
     assert "not written" in panel.summary.text()
+
+
+def test_pictures_with_unsaved_edits_are_not_fixed(qtbot, pictures: list[Path]) -> None:
+    held = {pictures[1]}
+    panel = ChecksPanel(HouseStyle(), PEOPLE, has_unsaved=lambda p: p in held)
+    qtbot.addWidget(panel)
+    run_checks(qtbot, panel, pictures)
+    before = pictures[1].read_bytes()
+    with qtbot.waitSignal(panel.fixFinished) as done:
+        assert not panel.fix_all()
+    assert done.args[0] == 0 and "unsaved edits" in done.args[1][0]
+    assert "unsaved edits" in panel.summary.text()
+    assert pictures[1].read_bytes() == before
+    held.clear()
+    with qtbot.waitSignal(panel.fixFinished, timeout=20_000) as done:
+        assert panel.fix_all()
+    assert done.args == [1, []]

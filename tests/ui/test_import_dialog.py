@@ -177,3 +177,23 @@ def test_open_article_file_and_pasted_text(qtbot, blank_folder: Path, tmp_path: 
     dialog.text.setPlainText("bna_9297.jpg\n讲话。图片:Thanh Cuong\n")
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1 and not dialog.planning, timeout=20_000)
     assert "pasted text" in dialog.source_label.text()
+
+
+def test_pictures_with_unsaved_edits_cannot_be_ticked(qtbot, blank_folder: Path) -> None:
+    held = blank_folder / "bna_9297.jpg"
+    before = held.read_bytes()
+    dialog = ImportArticleDialog(blank_folder, HouseStyle(), PEOPLE, has_unsaved=lambda p: p == held)
+    qtbot.addWidget(dialog)
+    dialog.set_article_text(SEED, "seed.txt")
+    planned(qtbot, dialog)
+    row = SEED_FILES.index(held.name)
+    index = dialog.model.index(row, ImportColumn.File)
+    assert not index.flags() & Qt.ItemFlag.ItemIsUserCheckable
+    assert not dialog.model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert dialog.model.index(row, ImportColumn.Status).data().startswith("unsaved edits")
+    assert "1 with unsaved edits" in dialog.status.text()
+    assert dialog.apply_button.text() == "Apply to 11 picture(s)"
+    with qtbot.waitSignal(dialog.applied, timeout=30_000) as applied:
+        assert dialog.apply()
+    assert len(applied.args[0]) == 11
+    assert held.read_bytes() == before
