@@ -274,3 +274,29 @@ def test_mark_missing_keeps_history(cat: Catalogue, tmp_path: Path) -> None:
     assert cat.photo(path)["status"] == "missing"  # type: ignore[index]
     assert len(cat.history(path)) == 1
     assert cat.search("") == []
+
+
+def test_threads_share_one_catalogue(cat: Catalogue, tmp_path: Path) -> None:
+    """The app's workers write through one Catalogue at once: nothing is lost, no 'database is locked'."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(40):
+                path = tmp_path / f"t{n}_{i}.jpg"
+                cat.upsert_photo(meta(path, sha=f"{n:02d}{i:062d}", caption=f"thread {n} photo {i}"))
+                cat.record_write(path, {"credit": "AFP"}, None, None, "failed on purpose", user=f"u{n}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert cat.count() == 160
+    assert cat.conn.execute("SELECT count(*) FROM edits").fetchone()[0] == 160
+    assert len(cat.search('"thread 3 photo "')) == 40
