@@ -7,51 +7,42 @@ from __future__ import annotations
 
 import unicodedata
 
-_NO_DECOMPOSITION = str.maketrans(
-    {
-        "Đ": "D",
-        "đ": "d",
-        "Ð": "D",
-        "ð": "d",
-        "Ø": "O",
-        "ø": "o",
-        "Ł": "L",
-        "ł": "l",
-        "Ħ": "H",
-        "ħ": "h",
-        "ı": "i",
-        "Æ": "AE",
-        "æ": "ae",
-        "Œ": "OE",
-        "œ": "oe",
-    }
-)
-"""Latin letters whose diacritic is part of the letter, so Unicode decomposition leaves them alone."""
+_LETTERS_WITHOUT_DECOMPOSITION = {
+    "đ": "d",
+    "ð": "d",
+    "ø": "o",
+    "ł": "l",
+    "ħ": "h",
+    "ı": "i",
+    "æ": "ae",
+    "œ": "oe",
+}
+"""Latin letters (casefolded) whose diacritic is part of the letter, so Unicode decomposition leaves it on."""
 
 
-class _StripCombining(dict[int, str | None]):
-    """A ``str.translate`` table that deletes combining marks, filled in as characters are first seen (so a
-    long caption costs one pass in C instead of a Python loop over its characters)."""
+class _FoldTable(dict[int, str | None]):
+    """A ``str.translate`` table that deletes combining marks and spells out the letters above, filled in as
+    characters are first seen (so a long caption costs one pass in C instead of a Python loop)."""
 
     def __missing__(self, code: int) -> str | None:
         ch = chr(code)
-        value = None if unicodedata.combining(ch) else ch
+        value = None if unicodedata.combining(ch) else _LETTERS_WITHOUT_DECOMPOSITION.get(ch, ch)
         self[code] = value
         return value
 
 
-_STRIP_COMBINING = _StripCombining()
+_FOLD_TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """`text` with compatibility forms unified (NFKD), combining marks stripped, Đ→D and the like, casefolded.
+    """`text` casefolded, with compatibility forms unified (NFKD), combining marks stripped and Đ→D and the like.
 
     The result is NFC again, so scripts without diacritics (Chinese, Korean) come back as they went in.
     """
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION).casefold())
-    return unicodedata.normalize("NFC", decomposed.translate(_STRIP_COMBINING))
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return unicodedata.normalize("NFC", decomposed.translate(_FOLD_TABLE))
 
 
 def fold_name(name: str) -> str:
