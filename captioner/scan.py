@@ -303,6 +303,8 @@ def _store_batch(catalogue: Catalogue, batch: list[_Read], known: dict[str, Entr
     photos: list[PreparedPhoto] = []
     changed: list[bool] = []
     with catalogue.transaction():
+        new_prints = [i.fingerprint for i in batch if i.fingerprint and str(i.path) not in known]
+        seen_before = catalogue.known_fingerprints(new_prints) if new_prints else set()
         for item in batch:
             entry = known.get(str(item.path))
             if item.photo is None:
@@ -311,7 +313,7 @@ def _store_batch(catalogue: Catalogue, batch: list[_Read], known: dict[str, Entr
                 catalogue.record_read_error(item.path, error, item.size, item.mtime_ns)
                 continue
             moved_from = None
-            if entry is None and item.fingerprint:
+            if entry is None and item.fingerprint in seen_before:
                 moved_from = catalogue.moved_from(item.fingerprint, item.path)
             if moved_from is not None:
                 catalogue.move_photo(moved_from, item.path)

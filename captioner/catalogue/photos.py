@@ -51,26 +51,42 @@ class PhotosMixin(CatalogueDatabase):
         Returns, per photo, whether fields changed outside Captioner were recorded in its history.
         """
         outside = [False] * len(photos)
+        paths = [p.path for p in photos]
         with self.transaction() as conn:
-            old_rows = [
-                conn.execute("SELECT id, status, fields FROM photos WHERE path = ?", (p.path,)).fetchone()
-                for p in photos
-            ]
+            old_rows = self._rows_by_path(paths, "id, path, status, fields")
             when = now_utc()
-            for i, (photo, old) in enumerate(zip(photos, old_rows, strict=True)):
+            for i, photo in enumerate(photos):
+                old = old_rows.get(photo.path)
                 if record_outside_edits and old is not None and old["status"] == "ok":
                     outside[i] = self._record_outside(old["id"], photo, json.loads(old["fields"]), when)
-            # All photo rows first, then all full-text rows: interleaving the two makes FTS5 several times slower.
-            ids = [
-                conn.execute(_UPSERT_PHOTO, (p.path, self._folder_id(Path(p.folder)), *p.columns, when)).fetchone()[0]
-                for p in photos
-            ]
             conn.executemany(
-                "DELETE FROM photo_fts WHERE rowid = ?",
-                [(pid,) for pid, old in zip(ids, old_rows, strict=True) if old is not None],
+                _UPSERT_PHOTO, [(p.path, self._folder_id(Path(p.folder)), *p.columns, when) for p in photos]
             )
-            conn.executemany(_INSERT_FTS, [(pid, *p.fts) for pid, p in zip(ids, photos, strict=True)])
+            ids = {path: row["id"] for path, row in self._rows_by_path(paths, "id, path").items()}
+            # All photo rows first, then all full-text rows: interleaving the two makes FTS5 several times slower.
+            conn.executemany("DELETE FROM photo_fts WHERE rowid = ?", [(row["id"],) for row in old_rows.values()])
+            conn.executemany(_INSERT_FTS, [(ids[p.path], *p.fts) for p in photos])
         return outside
+
+    def _rows_by_path(self, paths: Sequence[str], columns: str) -> dict[str, Any]:
+        """Rows of the photos at `paths` (stored form) that exist, keyed by path; `columns` must include path."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT {columns} FROM photos WHERE path IN ({marks})", chunk):
+                found[row["path"]] = row
+        return found
+
+    def known_fingerprints(self, fingerprints: Sequence[str]) -> set[str]:
+        """Which of `fingerprints` some catalogued photo has (a scan asks before looking for moved files)."""
+        found: set[str] = set()
+        for start in range(0, len(fingerprints), 500):
+            chunk = list(fingerprints[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT DISTINCT fingerprint FROM photos WHERE fingerprint IN ({marks})", chunk)
+            found.update(r[0] for r in rows)
+        return found
 
     def _record_outside(self, photo_id: int, photo: PreparedPhoto, old_fields: Mapping[str, Any], when: str) -> bool:
         changed = False

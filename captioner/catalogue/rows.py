@@ -109,7 +109,6 @@ _UPSERT_PHOTO = """
         height = excluded.height, format = excluded.format, status = 'ok', error = NULL, fields = excluded.fields,
         sources = excluded.sources, conflicts = excluded.conflicts, warnings = excluded.warnings,
         languages = excluded.languages, scanned_at = excluded.scanned_at
-    RETURNING id
 """
 _INSERT_FTS = (
     f"INSERT INTO photo_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})"
