@@ -113,7 +113,10 @@ class CatalogueDatabase:
         not a readable catalogue.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogueError(f"{path}: cannot create the catalogue's folder: {exc.strerror or exc}") from None
         catalogue = cls(path)
         try:
             catalogue._migrate()

@@ -283,3 +283,15 @@ def test_progress_bar_on_a_terminal(env: Path, tmp_path: Path) -> None:
         os.close(primary)
     assert b"/3 [" in shown and b"file/s" in shown, shown
     assert proc.stdout.decode().startswith("3 pictures: 3 added")
+
+
+def test_catalogue_that_cannot_be_created(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "people", "add", "X", "--catalogue", str(blocker / "catalogue.sqlite"))
+    assert code == 1
+    assert err.count("\n") == 1 and "cannot create the catalogue's folder" in err
+    (tmp_path / "dir.sqlite").mkdir()
+    code, _, err = run(capsys, "people", "add", "X", "--catalogue", str(tmp_path / "dir.sqlite"))
+    assert code == 1
+    assert err.count("\n") == 1 and "cannot open catalogue" in err
