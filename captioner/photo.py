@@ -25,12 +25,20 @@ class FileStamp:
     mtime_ns: int
     sha256: str | None
     """SHA-256 of the content; None when only the metadata segments were read (``captioner show``)."""
+    inode: int = 0
+    ctime_ns: int = 0
+    """Inode and status-change time (0 when unknown): a program can restore a file's mtime, not its ctime."""
+
+    @classmethod
+    def of_stat(cls, st: os.stat_result, sha256: str | None = None) -> FileStamp:
+        """Stamp of a file from its stat (and its content hash, when known)."""
+        return cls(st.st_size, st.st_mtime_ns, sha256, st.st_ino, st.st_ctime_ns)
 
     @classmethod
     def of_bytes(cls, path: Path, data: bytes) -> FileStamp:
         """Stamp for `data`, the content just read from `path`."""
         st = os.stat(path)
-        return cls(size=len(data), mtime_ns=st.st_mtime_ns, sha256=hashlib.sha256(data).hexdigest())
+        return cls(len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest(), st.st_ino, st.st_ctime_ns)
 
     @classmethod
     def of_file(cls, path: Path) -> FileStamp:
@@ -38,10 +46,18 @@ class FileStamp:
         return cls.of_bytes(path, Path(path).read_bytes())
 
     def matches(self, other: FileStamp) -> bool:
-        """Whether two stamps describe the same content: by hash when both have one, else size and mtime."""
+        """Whether two stamps describe the same content.
+
+        By hash when both have one; else by size and mtime, and by inode and ctime when both know them (a file
+        replaced with the same size and a restored mtime still has a new inode or ctime).
+        """
         if self.sha256 and other.sha256:
             return self.size == other.size and self.sha256 == other.sha256
-        return self.size == other.size and self.mtime_ns == other.mtime_ns
+        if (self.size, self.mtime_ns) != (other.size, other.mtime_ns):
+            return False
+        if self.inode and other.inode and self.inode != other.inode:
+            return False
+        return not (self.ctime_ns and other.ctime_ns and self.ctime_ns != other.ctime_ns)
 
 
 @dataclass

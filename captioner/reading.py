@@ -41,14 +41,32 @@ def quiet_exiv2() -> None:
         _quiet = True
 
 
+_NOT_AN_IMAGE = (
+    exiv2.ErrorCode.kerFileContainsUnknownImageType,
+    exiv2.ErrorCode.kerMemoryContainsUnknownImageType,
+    exiv2.ErrorCode.kerNotAnImage,
+)
+
+
 def open_image(path: Path, data: bytes | None = None) -> Any:
     """Open `path` (or `data`, its bytes) with exiv2 and read its metadata; errors become ReadError."""
     quiet_exiv2()
+    source: str | bytes | None = data
+    if source is None:
+        source = str(path)
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            # A file name that is not UTF-8 (old cards, Windows shares): exiv2 takes only UTF-8 names.
+            try:
+                source = path.read_bytes()
+            except OSError as exc:
+                raise ReadError(path, exc.strerror or str(exc)) from None
     try:
-        image = exiv2.ImageFactory.open(data if data is not None else str(path))
+        image = exiv2.ImageFactory.open(source)
     except exiv2.Exiv2Error as exc:
         code = exc.args[0] if exc.args else None
-        if code in (exiv2.ErrorCode.kerFileContainsUnknownImageType, exiv2.ErrorCode.kerNotAnImage):
+        if code in _NOT_AN_IMAGE:
             raise UnsupportedFormatError(path, "not an image file Captioner can read") from None
         raise ReadError(path, _exiv2_reason(exc)) from None
     try:
@@ -86,7 +104,7 @@ def read_metadata(path: str | Path, *, data: bytes | None = None) -> PhotoMetada
     path = Path(path)
     if data is None:
         st = _stat_regular(path)
-        stamp = FileStamp(size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=None)
+        stamp = FileStamp.of_stat(st)
     else:
         stamp = FileStamp.of_bytes(path, data)
     image = open_image(path, data)

@@ -34,6 +34,7 @@ from captioner.errors import (
     CaptionerError,
     ChangedOnDiskError,
     ReadError,
+    UnsupportedFormatError,
     UsageError,
     VerificationError,
     WriteError,
@@ -164,52 +165,55 @@ def write_batch(
     on_item: Callable[[BatchItem], None] | None = None,
     workers: int | None = None,
 ) -> Iterator[BatchItem]:
-    """Write each job, yielding one BatchItem per file in order; one bad file never stops the batch.
+    """Write each job, yielding one BatchItem per job; one bad file never stops the batch.
 
-    Each file is built, verified and staged as a temporary file beside the original (in worker processes
-    for large batches, `workers` of them, by default one per core); then, a chunk at a time, the staged
-    files are flushed to disk with one filesystem sync and renamed over their originals.
+    Jobs naming the same file (also through a link) are merged, in order, into one write. A chunk at a time,
+    files are built, verified and staged as temporary files beside their originals (in worker processes for
+    large batches, `workers` of them, by default one per core), flushed to disk with one filesystem sync and
+    renamed over their originals. Abandoning the generator leaves every file not yet renamed as it was.
     """
-    jobs = list(jobs)
+    groups: dict[str, list[WriteJob]] = {}
+    for job in jobs:
+        groups.setdefault(os.path.realpath(job.path), []).append(job)
+    merged = [_merge(group) for group in groups.values()]
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_WRITE_THRESHOLD else 1
+        workers = min(os.cpu_count() or 1, 4) if len(merged) >= PARALLEL_WRITE_THRESHOLD else 1
     stage = functools.partial(_prepare_and_stage, force=force)
-    pending: list[tuple[BatchItem, _Staged | None]] = []
-
-    def flush() -> Iterator[BatchItem]:
-        ready = [st for _, st in pending if st is not None]
-        errors = {id(st): e for st, e in _finish(ready, force, synced=False)}
-        for item, st in pending:
-            if st is not None:
-                item.error = errors[id(st)]
-                item.result = st.result if item.error is None else None
-            if on_item is not None:
-                on_item(item)
-            yield item
-        pending.clear()
-
-    def collect(outcomes: Iterable[_Staged | CaptionerError]) -> Iterator[BatchItem]:
-        try:
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                item = BatchItem(path=Path(job.path), changes=job.changes)
-                if isinstance(outcome, CaptionerError):
-                    item.error = outcome
-                    pending.append((item, None))
-                else:
-                    pending.append((item, outcome))
-                if len(pending) >= COMMIT_CHUNK:
-                    yield from flush()
-            yield from flush()
-        finally:
-            for _, st in pending:  # staged but never committed (an interrupted batch)
-                if st is not None:
+    pool = None
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        for start in range(0, len(merged), COMMIT_CHUNK):
+            chunk = merged[start : start + COMMIT_CHUNK]
+            outcomes = pool.map(stage, [job for job, _ in chunk]) if pool else [stage(job) for job, _ in chunk]
+            staged = [o for o in outcomes if isinstance(o, _Staged)]
+            try:
+                errors = {id(st): e for st, e in _finish(staged, force, synced=False)}
+            except BaseException:
+                for st in staged:
                     _remove_quietly(st.tmp)
+                raise
+            for (_, originals), outcome in zip(chunk, outcomes, strict=True):
+                error = outcome if isinstance(outcome, CaptionerError) else errors[id(outcome)]
+                result = outcome.result if isinstance(outcome, _Staged) and error is None else None
+                for job in originals:
+                    item = BatchItem(path=Path(job.path), changes=job.changes, result=result, error=error)
+                    if on_item is not None:
+                        on_item(item)
+                    yield item
+    finally:
+        if pool is not None:
+            pool.terminate()
 
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from collect(stage(job) for job in jobs)
-        return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from collect(pool.imap(stage, jobs, chunksize=4))
+
+def _merge(group: list[WriteJob]) -> tuple[WriteJob, list[WriteJob]]:
+    """One job for several that name the same file: their changes applied in order, the first stamp."""
+    if len(group) == 1:
+        return group[0], group
+    changes: dict[str, Change] = {}
+    for job in group:
+        changes.update(job.changes)
+    return WriteJob(group[0].path, changes, group[0].expected), group
 
 
 @dataclass
@@ -255,11 +259,13 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     _check_folder_writable(path, real)
     data, st = _read_bytes(path, real)
     need_hash = expected is not None and expected.sha256 is not None
-    stamp = FileStamp(len(data), st.st_mtime_ns, hashlib.sha256(data).hexdigest() if need_hash else None)
+    stamp = FileStamp.of_stat(st, hashlib.sha256(data).hexdigest() if need_hash else None)
     if expected is not None and not force and not expected.matches(stamp):
         raise ChangedOnDiskError(path, "another program changed it; reload it, or write with --force")
     try:
         image = open_image(path, data)
+    except UnsupportedFormatError:
+        raise
     except ReadError as exc:
         raise WriteError(path, exc.reason) from None
     sources = writable_sources(image)
@@ -743,7 +749,7 @@ def _finish(staged: list[_Staged], force: bool, synced: bool) -> list[tuple[_Sta
                 outcome[id(st)] = None
                 if st.in_place:
                     now = os.stat(st.real)
-                    st.result.after.stamp = FileStamp(size=st.size, mtime_ns=now.st_mtime_ns, sha256=None)
+                    st.result.after.stamp = FileStamp.of_stat(now)
             except CaptionerError as exc:
                 outcome[id(st)] = exc
             except OSError as exc:
@@ -755,10 +761,11 @@ def _finish(staged: list[_Staged], force: bool, synced: bool) -> list[tuple[_Sta
         try:
             _fsync_dir(folder)
         except OSError as exc:
+            # The new files are in place; only their directory entries may not survive a power cut.
             for st in staged:
                 if st.real.parent == folder and outcome.get(id(st)) is None:
-                    reason = f"written, but the folder could not be synced: {exc.strerror}"
-                    outcome[id(st)] = WriteError(st.path, reason)
+                    note = f"written, but the folder could not be synced to disk ({exc.strerror or exc})"
+                    st.result.warnings.append(note)
     return [(st, outcome.get(id(st))) for st in staged]
 
 

@@ -62,6 +62,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``captioner`` console script."""
+    for stream in (sys.stdout, sys.stderr):
+        # File names that are not UTF-8 arrive as surrogate escapes: print them as \udcXX (still UTF-8;
+        # in JSON a valid escape that reads back as the same name).
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(first)

@@ -132,7 +132,9 @@ def changes_from_args(args: argparse.Namespace) -> dict[str, Change]:
             changes[f.key] = value
     if not changes:
         raise UsageError("nothing to write: give at least one field, e.g. --caption TEXT or --clear KEY")
-    return changes
+    from captioner.writing import normalise_changes
+
+    return normalise_changes(changes)  # a bad value is one usage error, not one error per file
 
 
 def _open_catalogue(arg: str | None) -> Any:
