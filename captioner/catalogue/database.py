@@ -84,7 +84,11 @@ def _translate(path: Path, exc: sqlite3.Error) -> CatalogueError:
         return CatalogueError(f"{path}: catalogue is busy: another program held it locked for too long")
     if isinstance(exc, sqlite3.OperationalError) and "unable to open" in message:
         return CatalogueError(f"{path}: cannot open catalogue: {message}")
-    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    corrupt = (
+        code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in message or "not a database" in message
+    )
+    if not corrupt:
         return CatalogueError(f"{path}: catalogue: {message}")
     return CorruptCatalogueError(
         f"{path}: catalogue is unreadable ({message}); `captioner scan --rebuild DIR…` builds a new one from the "

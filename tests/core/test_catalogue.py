@@ -300,3 +300,15 @@ def test_threads_share_one_catalogue(cat: Catalogue, tmp_path: Path) -> None:
     assert cat.count() == 160
     assert cat.conn.execute("SELECT count(*) FROM edits").fetchone()[0] == 160
     assert len(cat.search('"thread 3 photo "')) == 40
+
+
+def test_sqlite_errors_become_one_line_catalogue_errors(cat: Catalogue) -> None:
+    from captioner.catalogue.database import _translate
+
+    full = sqlite3.OperationalError("database or disk is full")
+    assert not isinstance(_translate(cat.path, full), CorruptCatalogueError)
+    assert "disk is full" in str(_translate(cat.path, full))
+    assert "busy" in str(_translate(cat.path, sqlite3.OperationalError("database is locked")))
+    assert isinstance(
+        _translate(cat.path, sqlite3.DatabaseError("database disk image is malformed")), CorruptCatalogueError
+    )
