@@ -446,3 +446,22 @@ def test_mpf_preview_still_found_after_the_write(tmp_path: Path) -> None:
     write_fields(path, CHANGES)
     assert image_data(path.read_bytes()).endswith(preview)
     assert extracted() == preview
+
+
+@pytest.mark.parametrize(
+    "rel", ["exiftool/ExifTool.jpg", "iptc/IPTC-PhotometadataRef-Std2022.1.jpg", "exiftool/Google.jpg"]
+)
+def test_repeated_writes_are_stable_and_idempotent(rel: str, corpus_copy: Any) -> None:
+    """A picture edited again and again does not grow or gain segments; the same values twice give the same bytes."""
+    path = corpus_copy(rel)
+    captions = ("Chú thích A", "Chú thích B dài hơn một chút")
+    sizes, segment_counts = [], []
+    for i in range(8):
+        write_fields(path, {"caption": captions[i % 2], "credit": "TTXVN"})
+        sizes.append(path.stat().st_size)
+        segment_counts.append(len(jpeg_segments(path.read_bytes())[0]))
+    assert sizes[2:] == sizes[:2] * 3
+    assert len(set(segment_counts)) == 1
+    once = path.read_bytes()
+    write_fields(path, {"caption": captions[1], "credit": "TTXVN"})
+    assert path.read_bytes() == once
