@@ -600,15 +600,14 @@ def test_owner_and_mode_are_kept_when_root_writes(photo: Path) -> None:
 def test_folder_fsync_failure_after_replace_is_reported_truthfully(
     photo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """If only the folder sync fails, the new file is in place: the error must not claim it was not written."""
+    """If only the folder sync fails, the new file is in place: reported as written, with a one-line warning."""
     monkeypatch.setattr(writing, "_fsync_dir", lambda folder: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
-    with pytest.raises(WriteError) as info:
-        write_fields(photo, CHANGES)
+    result = write_fields(photo, CHANGES)
     monkeypatch.undo()
     assert read_metadata(photo).fields["caption"] == CHANGES["caption"]
     assert temp_files(photo.parent) == []
-    assert_one_line(info.value, photo)
-    assert "not written" not in str(info.value), str(info.value)
+    notes = [w for w in result.warnings if "sync" in w]
+    assert len(notes) == 1 and "\n" not in notes[0] and "not written" not in notes[0], result.warnings
 
 
 def test_xmp_too_large_for_a_segment_is_refused_cleanly(photo: Path, untouched: Callable[[], None]) -> None:
