@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ class PeopleMixin(CatalogueDatabase):
 
         Raises UsageError for an unknown role or an alias that already belongs to someone else.
         """
-        name = " ".join(name.split())
+        name = _tidy(name)
         if not name:
             raise UsageError("a person needs a name")
         if role not in ROLES:
@@ -45,7 +46,7 @@ class PeopleMixin(CatalogueDatabase):
             else:
                 conn.execute("UPDATE people SET role = ? WHERE id = ?", (role, person_id))
             for alias in aliases:
-                alias = " ".join(alias.split())
+                alias = _tidy(alias)
                 if not alias:
                     continue
                 owner = self._person_id(alias)
@@ -96,3 +97,8 @@ class PeopleMixin(CatalogueDatabase):
         first = self.conn.execute("SELECT name FROM people WHERE id = ?", (person_id,)).fetchone()[0]
         rest = self.conn.execute("SELECT alias FROM person_aliases WHERE person_id = ? ORDER BY id", (person_id,))
         return [first, *(r[0] for r in rest)]
+
+
+def _tidy(name: str) -> str:
+    """A name as stored and shown: NFC, single spaces."""
+    return " ".join(unicodedata.normalize("NFC", name).split())

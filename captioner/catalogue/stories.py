@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ class StoriesMixin(CatalogueDatabase):
     this API start at 0 (the command line counts from 1)."""
 
     def _story_id(self, name: str) -> int:
-        row = self.conn.execute("SELECT id FROM stories WHERE name = ?", (name,)).fetchone()
+        row = self.conn.execute("SELECT id FROM stories WHERE name = ?", (_story_name(name),)).fetchone()
         if row is None:
             raise UsageError(f"no story {name!r}")
         return int(row[0])
@@ -50,7 +51,7 @@ class StoriesMixin(CatalogueDatabase):
 
         UsageError if the story exists (without `replace`) or a file is neither on disk nor catalogued.
         """
-        name = name.strip()
+        name = _story_name(name)
         if not name:
             raise UsageError("a story needs a name")
         with self.transaction() as conn:
@@ -128,3 +129,8 @@ class StoriesMixin(CatalogueDatabase):
             (story_id,),
         )
         return [Path(r[0]) for r in rows]
+
+
+def _story_name(name: str) -> str:
+    """A story's name as stored: NFC (a name typed on macOS arrives decomposed), outer spaces removed."""
+    return unicodedata.normalize("NFC", name).strip()

@@ -312,3 +312,13 @@ def test_sqlite_errors_become_one_line_catalogue_errors(cat: Catalogue) -> None:
     assert isinstance(
         _translate(cat.path, sqlite3.DatabaseError("database disk image is malformed")), CorruptCatalogueError
     )
+
+
+def test_story_names_match_whatever_normalisation_they_arrive_in(cat: Catalogue, tmp_path: Path) -> None:
+    import unicodedata
+
+    f = tmp_path / "a.jpg"
+    f.write_bytes(b"x")
+    cat.create_story(unicodedata.normalize("NFD", "Lễ hội"), [f])
+    assert cat.story(" Lễ hội ") == [normalise_path(f)]
+    assert cat.stories()[0]["name"] == unicodedata.normalize("NFC", "Lễ hội")
