@@ -616,3 +616,30 @@ def test_xmp_too_large_for_a_segment_is_refused_cleanly(photo: Path, untouched: 
         write_fields(photo, {"caption": "Người dân Hà Nội đón Tết. " * 3000})
     assert_one_line(info.value, photo)
     untouched()
+
+
+@pytest.mark.parametrize("count", [5, writing.COMMIT_CHUNK + max(writing.PARALLEL_WRITE_THRESHOLD, 40)])
+def test_batch_bug_in_one_file_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    """A programming error while building one file (serial and parallel batches): it propagates, no temp is left,
+    and every file is either untouched or fully written."""
+    folder = tmp_path / "batch"
+    paths = make_batch(folder, count)
+    before = snapshot(folder)
+    victim = paths[count // 2]
+    real_apply = writing._apply
+
+    def buggy_apply(image: object, before_meta: object, *args: object, **kwargs: object) -> object:
+        if getattr(before_meta, "path", None) == victim:
+            raise RuntimeError("bug")
+        return real_apply(image, before_meta, *args, **kwargs)
+
+    monkeypatch.setattr(writing, "_apply", buggy_apply)
+    with pytest.raises(RuntimeError):
+        list(write_batch(WriteJob(p, CHANGES) for p in paths))
+    monkeypatch.undo()
+    assert temp_files(folder) == []
+    for p in paths:
+        data = p.read_bytes()
+        if data != before[p.name]:
+            assert read_metadata(p).fields["caption"] == CHANGES["caption"], p.name
+    assert victim.read_bytes() == before[victim.name]
