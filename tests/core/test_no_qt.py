@@ -104,3 +104,19 @@ def test_no_core_file_imports_qt_or_the_gui() -> None:
             if name in FORBIDDEN
         ]
     assert offenders == []
+
+
+def test_core_tests_do_not_use_qt() -> None:
+    """The core tests (and the shared conftest) import no Qt and ask for no ``qtbot``: they run without PySide6."""
+    tests = Path(__file__).resolve().parent.parent
+    files = [tests / "conftest.py", *sorted((tests / "core").rglob("*.py"))]
+    offenders = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders += [f"{path.name}:{line}: {name}" for line, name in imported_names(tree) if name in FORBIDDEN]
+        offenders += [
+            f"{path.name}:{node.lineno}: qtbot"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.arg) and node.arg in ("qtbot", "qapp")
+        ]
+    assert offenders == []
