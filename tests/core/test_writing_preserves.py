@@ -466,3 +466,28 @@ def test_repeated_writes_are_stable_and_idempotent(rel: str, corpus_copy: Any) -
     once = path.read_bytes()
     write_fields(path, {"caption": captions[1], "credit": "TTXVN"})
     assert path.read_bytes() == once
+
+
+@pytest.mark.parametrize("rel", ["exiv2/Stonehenge.heic", "other/sunrise.avif"])
+def test_sidecar_for_a_format_the_engine_cannot_write(rel: str, corpus_copy: Any) -> None:
+    """HEIC / AVIF: the picture stays byte-identical, the values go to NAME.EXT.xmp, and reading shows them.
+
+    The sidecar is what the user edited, so it wins over the older embedded values (as in Lightroom, digiKam,
+    darktable); ``set`` followed by ``show`` must show what was set.
+    """
+    path = corpus_copy(rel)
+    original = path.read_bytes()
+    write_fields(path, CHANGES)
+    assert path.read_bytes() == original
+    sidecar = path.with_name(path.name + ".xmp")
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name)) == [
+        path.name,
+        sidecar.name,
+    ]
+    et = run_exiftool(sidecar)
+    assert et["XMP-dc:Description"] == CHANGES["caption"]
+    assert et["XMP-dc:Creator"] == CHANGES["byline"]
+    assert et["XMP-photoshop:Credit"] == CHANGES["credit"]
+    fields = read_metadata(path).fields
+    for key, value in CHANGES.items():
+        assert fields[key] == value, key
