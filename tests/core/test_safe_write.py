@@ -643,3 +643,26 @@ def test_batch_bug_in_one_file_leaves_no_temp(tmp_path: Path, monkeypatch: pytes
         if data != before[p.name]:
             assert read_metadata(p).fields["caption"] == CHANGES["caption"], p.name
     assert victim.read_bytes() == before[victim.name]
+
+
+def test_sidecar_write_failure_leaves_no_sidecar(tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Disk full while writing a HEIC's XMP sidecar: WriteError, the picture untouched, no sidecar, no temp."""
+    folder = tmp_path / "heic"
+    folder.mkdir()
+    path = folder / "Stonehenge.heic"
+    path.write_bytes((corpus / "exiv2/Stonehenge.heic").read_bytes())
+    before = snapshot(folder)
+
+    def full_disk(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(WriteError) as info:
+        write_fields(path, CHANGES)
+    monkeypatch.undo()
+    assert_one_line(info.value, path)
+    assert snapshot(folder) == before
+    assert temp_files(folder) == []
+    write_fields(path, CHANGES)
+    assert sorted(snapshot(folder)) == ["Stonehenge.heic", "Stonehenge.heic.xmp"]
+    assert snapshot(folder)["Stonehenge.heic"] == before["Stonehenge.heic"]
