@@ -91,8 +91,8 @@ class _Query:
 
     def _expand(self, needle: str) -> list[str] | None:
         """The trigrams a short needle can start (every occurrence starts one: texts end in padding), or None
-        when it is better scanned for with LIKE (one Latin letter or digit; too many trigrams)."""
-        if self.catalogue is None or (len(needle) == 1 and needle.isascii()):
+        when it is better scanned for with LIKE (a common prefix, such as one Latin letter, whose rows come early)."""
+        if self.catalogue is None:
             return None
         return self.catalogue.trigrams_starting_with(needle)
 

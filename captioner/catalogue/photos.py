@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -286,11 +288,22 @@ class PhotosMixin(CatalogueDatabase):
     # search
 
     @_guarded
-    def trigrams_starting_with(self, prefix: str, limit: int = 256) -> list[str] | None:
+    def trigrams_starting_with(self, prefix: str, limit: int = 256, budget_s: float = 0.005) -> list[str] | None:
         """The indexed trigrams that begin with `prefix` (folded, one or two characters), or None when there are
-        more than `limit` of them (the search then scans with LIKE instead)."""
-        upper = prefix + "\U0010ffff"
-        rows = self.conn.execute(
-            "SELECT term FROM photo_fts_terms WHERE term >= ? AND term < ? LIMIT ?", (prefix, upper, limit + 1)
-        ).fetchall()
+        more than `limit` of them or listing them takes longer than `budget_s` (the prefix is then common, and
+        the search scans with LIKE instead, which finds enough rows early)."""
+        deadline = time.perf_counter() + budget_s
+        conn = self.conn
+        conn.set_progress_handler(lambda: time.perf_counter() > deadline, 20)
+        try:
+            rows = conn.execute(
+                "SELECT term FROM photo_fts_terms WHERE term >= ? AND term < ? LIMIT ?",
+                (prefix, prefix + "\U0010ffff", limit + 1),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                raise
+            return None
+        finally:
+            conn.set_progress_handler(None, 0)
         return None if len(rows) > limit else [r[0] for r in rows]
