@@ -255,3 +255,26 @@ def test_temporary_files_of_the_safe_write_are_recognised(cat: Catalogue, folder
     report = scan(cat, [folder], workers=1)
     assert (report.temp_removed, report.seen) == (1, 3)
     assert not leftover.exists()
+
+
+def test_pool_from_a_threaded_program(cat: Catalogue, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app scans on a worker thread: the pool must not fork a threaded process (forkserver instead)."""
+    import threading
+
+    for i in range(6):
+        captioned(folder / f"extra_{i:02d}.jpg", 40 + i, f"Ảnh {i}")
+    monkeypatch.setattr(scan_module, "POOL_THRESHOLD", 2)
+    reports: list[object] = []
+    stop = threading.Event()
+    idle = threading.Thread(target=stop.wait)  # another thread alive, as in the app
+    idle.start()
+    try:
+        assert scan_module._pool_context().get_start_method() != "fork"
+        worker = threading.Thread(target=lambda: reports.append(scan(cat, [folder], workers=2)))
+        worker.start()
+        worker.join(timeout=120)
+    finally:
+        stop.set()
+        idle.join()
+    (report,) = reports
+    assert report.added == 9  # type: ignore[attr-defined]
