@@ -41,7 +41,9 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Casefold between two decompositions: compatibility forms such as 𝑨 only become letters with a case once
+    # decomposed, and casefolding can itself produce characters that decompose (Unicode's caseless matching).
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return unicodedata.normalize("NFC", decomposed.translate(_FOLD_TABLE))
 
 

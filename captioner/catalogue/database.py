@@ -8,6 +8,7 @@ import getpass
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -76,6 +77,27 @@ def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
             raise _translate(getattr(catalogue, "path", Path("?")), exc) from exc
 
     return wrapper
+
+
+def _use_wal(conn: sqlite3.Connection) -> str:
+    """Put the file in WAL mode (once; it stays so) and return the journal mode.
+
+    Switching a new file to WAL takes a lock for which SQLite does not wait, so a second process opening the
+    same new catalogue at that moment retries here instead of failing.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode != "wal":
+                mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            return mode
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_BUSY", "SQLITE_LOCKED") or (
+                time.monotonic() > deadline
+            ):
+                raise
+            time.sleep(0.01)
 
 
 def _translate(path: Path, exc: sqlite3.Error) -> CatalogueError:
@@ -167,8 +189,8 @@ class CatalogueDatabase:
             try:
                 conn.row_factory = sqlite3.Row
                 conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
+                mode = _use_wal(conn)
+                if mode != "wal":
                     raise CatalogueError(f"{self.path}: catalogue cannot use WAL mode (journal mode {mode})")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
