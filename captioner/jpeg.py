@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 PHOTOSHOP_HEADER = b"Photoshop 3.0\x00"
 XMP_EXT_HEADER = b"http://ns.adobe.com/xmp/extension/\x00"
+EXIF_HEADER = b"Exif\x00\x00"
 IRB_IPTC = 0x0404
 IRB_DIGEST = 0x0425
 _IRB_SIGNATURES = (b"8BIM", b"PHUT", b"AgHg", b"DCSR")
@@ -38,6 +39,8 @@ class JpegHeader:
     """Payloads (after the ``Photoshop 3.0`` header) of the Photoshop APP13 segments, in order."""
     extended_xmp: list[bytes] = field(default_factory=list)
     """Payloads (after the extension header) of extended-XMP APP1 segments."""
+    exif_size: int = -1
+    """Length of the EXIF (APP1 ``Exif``) segment, -1 when there is none."""
 
 
 def is_jpeg(head: bytes) -> bool:
@@ -80,6 +83,8 @@ def read_header(stream: BinaryIO, keep_payloads: bool = True) -> JpegHeader:
             stream.seek(length - 2, io.SEEK_CUR)
             continue
         head = stream.read(min(len(wanted), length - 2))
+        if code == 0xE1 and head.startswith(EXIF_HEADER) and header.exif_size < 0:
+            header.exif_size = length
         if head != wanted:  # EXIF, the main XMP packet, …: skipped without reading them
             stream.seek(length - 2 - len(head), io.SEEK_CUR)
             continue
@@ -227,3 +232,87 @@ def assemble_extended_xmp(segments: list[bytes]) -> bytes | None:
         if len(buf) == lengths[guid]:
             return buf
     return None
+
+
+MPF_HEADER = b"MPF\x00"
+_MP_ENTRY_TAG = 0xB002
+
+
+def _mpf_entries(data: bytes) -> tuple[int, str, int, int] | None:
+    """Where the MP entry table of a JPEG's MPF (APP2) index is: (TIFF header offset, byte order, table offset,
+    entry count), or None when there is no well-formed MPF index before the image data."""
+    stream = io.BytesIO(data)
+    if stream.read(2) != b"\xff\xd8":
+        return None
+    while True:
+        marker = stream.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF or marker[1] in (0xDA, 0xD9):
+            return None
+        if marker[1] in _STANDALONE:
+            continue
+        (length,) = struct.unpack(">H", stream.read(2))
+        start = stream.tell()
+        if marker[1] == 0xE2 and stream.read(4) == MPF_HEADER:
+            tiff = start + 4
+            order = {b"II": "<", b"MM": ">"}.get(data[tiff : tiff + 2])
+            if order is None:
+                return None
+            (ifd,) = struct.unpack(order + "I", data[tiff + 4 : tiff + 8])
+            pos = tiff + ifd
+            (count,) = struct.unpack(order + "H", data[pos : pos + 2])
+            for i in range(count):
+                tag, _typ, n, value = struct.unpack(order + "HHII", data[pos + 2 + 12 * i : pos + 14 + 12 * i])
+                if tag == _MP_ENTRY_TAG and n % 16 == 0 and tiff + value + n <= len(data):
+                    return tiff, order, tiff + value, n // 16
+            return None
+        stream.seek(start + length - 2)
+
+
+def fix_mpf(old: bytes, new: bytes, old_sos: int, new_sos: int) -> bytes:
+    """Keep a multi-picture JPEG's MPF index pointing at its secondary pictures after the header changed.
+
+    MPF offsets count from the MPF segment's TIFF header, and the pictures they point to sit after the primary
+    image's EOI, which moved with the image data by ``new_sos - old_sos``. The primary entry's size changes by
+    the same amount. Nothing changes for a JPEG without MPF.
+    """
+    before, after = _mpf_entries(old), _mpf_entries(new)
+    if before is None or after is None:
+        return new
+    old_tiff, order, _, n = before
+    new_tiff, order_new, table, n_new = after
+    if (order, n) != (order_new, n_new):
+        return new
+    shift = new_sos - old_sos
+    out = bytearray(new)
+    for i in range(n):
+        at = table + 16 * i
+        attr, size, offset = struct.unpack(order + "III", out[at : at + 12])
+        if offset == 0:  # the primary image: its size grows or shrinks with the header
+            size = max(0, size + shift) if size else size
+        else:
+            offset = old_tiff + offset + shift - new_tiff
+        out[at : at + 12] = struct.pack(order + "III", attr, size, offset)
+    return bytes(out)
+
+
+def iim_datasets(block: bytes) -> list[tuple[int, int, bytes]]:
+    """The datasets of an IIM block, in order, as (record, dataset number, raw bytes)."""
+    out: list[tuple[int, int, bytes]] = []
+    pos = 0
+    while pos + 5 <= len(block) and block[pos] == 0x1C:
+        record, number = block[pos + 1], block[pos + 2]
+        (size,) = struct.unpack(">H", block[pos + 3 : pos + 5])
+        pos += 5
+        if size & 0x8000:  # extended dataset: the length is in the next (size & 0x7FFF) bytes
+            width = size & 0x7FFF
+            size = int.from_bytes(block[pos : pos + width], "big")
+            pos += width
+        out.append((record, number, block[pos : pos + size]))
+        pos += size
+    return out
+
+
+def iim_block(app13: list[bytes]) -> bytes | None:
+    """The IIM block (Photoshop resource 0x0404) of a JPEG's APP13 segments."""
+    resources = parse_resources(b"".join(app13))
+    return next((r.data for r in resources if r.rid == IRB_IPTC), None)

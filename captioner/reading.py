@@ -154,7 +154,10 @@ def _jpeg_header(path: Path, data: bytes | None) -> jpeg.JpegHeader | None:
 def extract(
     path: Path, image: Any, stamp: FileStamp, data: bytes | None = None, xmp: Any | None = None
 ) -> PhotoMetadata:
-    """Build a :class:`PhotoMetadata` from an opened exiv2 image (with `xmp`, XMP data from its sidecar)."""
+    """Build a :class:`PhotoMetadata` from an opened exiv2 image.
+
+    With `xmp` (the XMP of its sidecar), a value in the sidecar wins over the picture's embedded ones.
+    """
     mime = image.mimeType()
     meta = PhotoMetadata(
         path=path, format=mime, width=int(image.pixelWidth()), height=int(image.pixelHeight()), stamp=stamp
@@ -194,6 +197,10 @@ def extract(
         if langs:
             meta.languages[f.key] = langs
         meta.sources[f.key] = {"exif": exif_v, "iim": iim_v, "xmp": xmp_v}
+        if xmp is not None and xmp_v is not None:
+            # A sidecar holds what the user last wrote: it wins over older values embedded in the picture.
+            meta.fields[f.key] = xmp_v
+            continue
         meta.fields[f.key] = _reconcile(f, exif_v, iim_v, xmp_v, meta.has_iim, meta.digest)
         _compare(meta, f, exif_v, iim_v, xmp_v)
 

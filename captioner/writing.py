@@ -274,18 +274,25 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     if not st.st_mode & 0o222:
         raise WriteError(path, "the file is read-only")
     before = extract(path, image, stamp, data)
-    warnings = _apply(image, before, wanted, sources)
-    try:
-        image.writeMetadata()
-    except exiv2.Exiv2Error as exc:
-        raise WriteError(path, _engine_reason(exc, before.format)) from None
-    new = _image_bytes(image)
-    if before.format == "image/jpeg":
+    old_header = _jpeg_header_or_none(data) if before.format == "image/jpeg" else None
+    block = jpeg.iim_block(old_header.app13) if old_header is not None and old_header.app13 else None
+    iim_raw = jpeg.iim_datasets(block) if block else None
+    warnings, exif_skipped = _apply(image, before, wanted, sources, iim_raw)
+    new = _write_to_memory(path, image, before.format)
+    if old_header is not None and _moves_maker_notes(image, old_header, new):
+        # exiv2 rebuilt an EXIF block holding camera maker notes: write again with every EXIF value in place.
+        image = open_image(path, data)
+        warnings, exif_skipped = _apply(image, before, wanted, sources, iim_raw, exif_in_place=True)
+        new = _write_to_memory(path, image, before.format)
+        if _moves_maker_notes(image, old_header, new):
+            raise WriteError(path, "its camera maker notes would not survive the change of its EXIF block")
+    if old_header is not None:
         try:
             new = jpeg.fix_iptc_digest(new)
+            new = jpeg.fix_mpf(data, new, old_header.sos_offset, jpeg.header_of_bytes(new).sos_offset)
         except jpeg.JpegError as exc:
-            raise WriteError(path, f"cannot update the IPTC digest: {exc}") from None
-    after = _verify(path, data, new, before, wanted, sources)
+            raise WriteError(path, f"cannot finish the new JPEG: {exc}") from None
+    after = _verify(path, data, new, before, wanted, sources, exif_skipped)
     changed = {k: (before.value(k), after.value(k)) for k in wanted if before.value(k) != after.value(k)}
     result = WriteResult(path=path, before=before, after=after, changed=changed, warnings=warnings)
     return _Prepared(path, real, st, new, result, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
@@ -313,7 +320,7 @@ def _prepare_sidecar(
         side_image = exiv2.ImageFactory.create(exiv2.ImageType.xmp)
     before = extract(path, image, stamp, data, xmp=side_image.xmpData())
     before.sidecar = side if side_stat is not None else None
-    warnings = _apply(side_image, before, wanted, frozenset({"xmp"}))
+    warnings, _ = _apply(side_image, before, wanted, frozenset({"xmp"}))
     try:
         side_image.writeMetadata()
     except exiv2.Exiv2Error as exc:
@@ -353,6 +360,28 @@ def _check_folder_writable(path: Path, real: Path) -> None:
         raise WriteError(path, f"the folder {real.parent} is read-only")
 
 
+def _write_to_memory(path: Path, image: Any, fmt: str) -> bytes:
+    try:
+        image.writeMetadata()
+    except exiv2.Exiv2Error as exc:
+        raise WriteError(path, _engine_reason(exc, fmt)) from None
+    return _image_bytes(image)
+
+
+def _moves_maker_notes(image: Any, old_header: jpeg.JpegHeader, new: bytes) -> bool:
+    """Whether a JPEG with camera maker notes got an EXIF segment of another size (exiv2 rebuilt it)."""
+    if old_header.exif_size < 0 or not _has_maker_notes(image.exifData()):
+        return False
+    return jpeg.header_of_bytes(new).exif_size != old_header.exif_size
+
+
+def _jpeg_header_or_none(data: bytes) -> jpeg.JpegHeader | None:
+    try:
+        return jpeg.header_of_bytes(data)
+    except jpeg.JpegError:
+        return None
+
+
 def _read_bytes(path: Path, real: Path) -> tuple[bytes, os.stat_result]:
     """The file's bytes and its stat taken on the same open file."""
     try:
@@ -383,14 +412,88 @@ def _image_bytes(image: Any) -> bytes:
 # --- applying changes to an exiv2 image -------------------------------------------------------------------
 
 
-def _apply(image: Any, before: PhotoMetadata, wanted: Mapping[str, Change], sources: frozenset[str]) -> list[str]:
-    """Set every wanted field in every writable source of `image`; return warnings (values cut to fit IIM)."""
+@dataclass
+class _ExifTarget:
+    """EXIF as the writer may change it.
+
+    In a file with camera maker notes no EXIF tag is added or removed, only existing ones changed: exiv2 has to
+    rebuild the whole EXIF block to add one, and maker-note data found by offset (a Nikon preview, Canon's
+    decision data) does not survive that. XMP and IIM carry the value, and MWG readers fall back to them.
+    """
+
+    data: Any
+    may_add: bool
+    fit_only: bool = False
+    """Also keep every value within its old length (blank it when the new one is longer): no byte moves."""
+    skipped: set[str] = field(default_factory=set)
+    """Field keys whose EXIF value was not written as given (left as it was, or blanked)."""
+
+    def has(self, tag: str) -> bool:
+        return bool(self.data.findKey(exiv2.ExifKey(tag)) != self.data.end())
+
+    def set(self, key: str, tag: str, text: str) -> None:
+        pos = self.data.findKey(exiv2.ExifKey(tag))
+        present = pos != self.data.end()
+        if not self.may_add and not present:
+            if text.strip():
+                self.skipped.add(key)
+            return
+        if self.fit_only and present and len(text.encode("utf-8")) > len(pos.toString().encode("utf-8")):
+            self.skipped.add(key)
+            text = ""
+        if text.strip():
+            self.data[tag] = text
+        elif present:
+            if self.may_add:
+                _erase_exif(self.data, tag)
+            else:
+                self.data[tag] = ""
+
+    def drop_copy(self, tag: str) -> None:
+        """Remove a Windows copy (XP*, UserComment) of a changed field; in a file with maker notes, a blank one
+        is left alone and a UserComment is emptied in place rather than removed (see the class note)."""
+        pos = self.data.findKey(exiv2.ExifKey(tag))
+        if pos == self.data.end():
+            return
+        if self.may_add:
+            self.data.erase(pos)
+            return
+        text = pos.toString()
+        if text.startswith("charset="):
+            text = text.partition(" ")[2]
+        if not text.strip(" \x00"):
+            return
+        if tag == "Exif.Photo.UserComment":
+            self.data[tag] = ""
+        else:
+            self.data.erase(pos)
+
+
+def _has_maker_notes(exif_data: Any) -> bool:
+    return any(exiv2.ExifTags.isMakerGroup(d.groupName()) for d in exif_data)
+
+
+def _apply(
+    image: Any,
+    before: PhotoMetadata,
+    wanted: Mapping[str, Change],
+    sources: frozenset[str],
+    iim_raw: list[tuple[int, int, bytes]] | None = None,
+    exif_in_place: bool = False,
+) -> tuple[list[str], set[str]]:
+    """Set every wanted field in every writable source of `image`.
+
+    Returns warnings (values cut to fit IIM) and the field keys whose EXIF value was deliberately not written.
+    With `exif_in_place`, EXIF values that do not fit where the old ones were are blanked instead.
+    """
     xmp_data = image.xmpData()
     # A source the format cannot hold is edited in a scratch container that is never written.
-    exif_data = image.exifData() if "exif" in sources else exiv2.ExifData()
+    raw_exif = image.exifData() if "exif" in sources else exiv2.ExifData()
+    exif = _ExifTarget(raw_exif, may_add=not _has_maker_notes(raw_exif), fit_only=exif_in_place)
     iptc_data = image.iptcData() if "iim" in sources else exiv2.IptcData()
     warnings: list[str] = []
     _convert_legacy_iim(iptc_data)
+    _keep_raw_dates(iptc_data, iim_raw)
     for key, change in wanted.items():
         f = field_for(key)
         if f.is_lang_alt:
@@ -398,22 +501,44 @@ def _apply(image: Any, before: PhotoMetadata, wanted: Mapping[str, Change], sour
             main = langs.get("x-default", next(iter(langs.values()), ""))
             _set_xmp_lang_alt(xmp_data, f, langs)
             _set_iim(iptc_data, f, [main] if main else [], warnings)
-            _set_exif(exif_data, f, main)
+            if f.exif:
+                exif.set(key, f.exif, main)
         elif f.is_list:
             items = list(change) if isinstance(change, list) else []
             _set_xmp_array(xmp_data, f, items)
             _set_iim(iptc_data, f, items, warnings)
-            _set_exif(exif_data, f, mwg.list_to_string(items))
+            if f.exif:
+                exif.set(key, f.exif, mwg.list_to_string(items))
         elif key == "date_created":
-            _set_date(exif_data, iptc_data, xmp_data, f, str(change or "").strip())
+            _set_date(exif, iptc_data, xmp_data, f, str(change or "").strip())
         else:
             text = str(change or "")
             _set_xmp_text(xmp_data, f, text)
             _set_iim(iptc_data, f, [text] if text.strip() else [], warnings)
         for tag in _XP_COPIES.get(key, ()):
-            _erase_exif(exif_data, tag)
+            exif.drop_copy(tag)
     _ensure_iim_envelope(iptc_data)
-    return warnings
+    return warnings, exif.skipped
+
+
+def _keep_raw_dates(iptc_data: Any, raw: list[tuple[int, int, bytes]] | None) -> None:
+    """Give IIM date and time datasets back their original bytes, so re-encoding never changes them
+    (exiv2 would add ``+00:00`` to a time written without a zone, claiming a zone nobody gave)."""
+    if not raw:
+        return
+    stored: dict[tuple[int, int], list[bytes]] = {}
+    for record, number, value in raw:
+        stored.setdefault((record, number), []).append(value)
+    seen: dict[tuple[int, int], int] = {}
+    for datum in iptc_data:
+        if datum.typeId() not in (exiv2.TypeId.date, exiv2.TypeId.time):
+            continue
+        slot = (datum.record(), datum.tag())
+        index = seen.get(slot, 0)
+        seen[slot] = index + 1
+        values = stored.get(slot, [])
+        if index < len(values) and values[index] and values[index].isascii():
+            datum.setValue(exiv2.StringValue(values[index].decode("ascii")))
 
 
 def _new_languages(old: Mapping[str, str], old_main: FieldValue, change: Change) -> dict[str, str]:
@@ -500,36 +625,32 @@ def _erase_exif(exif_data: Any, key: str) -> None:
         exif_data.erase(pos)
 
 
-def _set_exif(exif_data: Any, f: Field, text: str) -> None:
-    if f.exif is None:
-        return
-    _erase_exif(exif_data, f.exif)
-    if text.strip():
-        exif_data[f.exif] = text
+def _set_date(exif: _ExifTarget, iptc_data: Any, xmp_data: Any, f: Field, text: str) -> None:
+    """Date created: XMP as given (ISO 8601), IIM 2:55 + 2:60, EXIF DateTimeOriginal (+ OffsetTimeOriginal).
 
-
-def _set_date(exif_data: Any, iptc_data: Any, xmp_data: Any, f: Field, text: str) -> None:
-    """Date created: XMP as given (ISO 8601), IIM 2:55 + 2:60, EXIF DateTimeOriginal (when a time is given)."""
+    A date without a time leaves an EXIF DateTimeOriginal of the same day alone, and never adds one.
+    """
     assert f.xmp is not None and f.exif is not None
     _set_xmp_text(xmp_data, f, text)
     for key in f.iim:
         _erase_iim(iptc_data, key)
     m = _DATE_RE.match(text)
     if not text or m is None:
-        _erase_exif(exif_data, f.exif)
+        exif.set(f.key, f.exif, "")
+        exif.set(f.key, EXIF_DATE_OFFSET, "")
         return
     y, mo, d, h, mi, s, tz = m.groups()
     _add_iim(iptc_data, f.iim[0], f"{y}-{mo}-{d}")
     if h is not None:
         zone = "+00:00" if tz in (None, "Z") else tz if ":" in tz else f"{tz[:3]}:{tz[3:]}"
         _add_iim(iptc_data, f.iim[1], f"{h}:{mi}:{s or '00'}{zone}")
-        exif_data[f.exif] = f"{y}:{mo}:{d} {h}:{mi}:{s or '00'}"
-        _erase_exif(exif_data, EXIF_DATE_OFFSET)
-        if tz is not None:
-            exif_data[EXIF_DATE_OFFSET] = zone
-    else:
-        _erase_exif(exif_data, f.exif)
-        _erase_exif(exif_data, EXIF_DATE_OFFSET)
+        exif.set(f.key, f.exif, f"{y}:{mo}:{d} {h}:{mi}:{s or '00'}")
+        exif.set(f.key, EXIF_DATE_OFFSET, zone if tz is not None else "")
+    elif exif.has(f.exif):
+        pos = exif.data.findKey(exiv2.ExifKey(f.exif))
+        if not pos.toString().startswith(f"{y}:{mo}:{d}"):
+            exif.set(f.key, f.exif, f"{y}:{mo}:{d} 00:00:00")
+            exif.set(f.key, EXIF_DATE_OFFSET, "")
 
 
 def _convert_legacy_iim(iptc_data: Any) -> None:
@@ -587,14 +708,19 @@ def _expected_values(f: Field, before: PhotoMetadata, change: Change) -> dict[st
 
 
 def _check_values(
-    path: Path, before: PhotoMetadata, after: PhotoMetadata, wanted: Mapping[str, Change], sources: frozenset[str]
+    path: Path,
+    before: PhotoMetadata,
+    after: PhotoMetadata,
+    wanted: Mapping[str, Change],
+    sources: frozenset[str],
+    exif_skipped: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """Every written value must read back from every source that was written."""
     for key, change in wanted.items():
         f = field_for(key)
         got = after.sources.get(key, {})
         for source, value in _expected_values(f, before, change).items():
-            if source not in sources:
+            if source not in sources or (source == "exif" and key in exif_skipped):
                 continue
             have = got.get(source)
             if isinstance(have, str):
@@ -610,6 +736,7 @@ def _verify(
     before: PhotoMetadata,
     wanted: Mapping[str, Change],
     sources: frozenset[str],
+    exif_skipped: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> PhotoMetadata:
     """Re-read the new bytes: every written value must be there, and the image data unchanged."""
     try:
@@ -617,7 +744,7 @@ def _verify(
     except ReadError as exc:
         raise VerificationError(path, f"the new file cannot be read back ({exc.reason})") from None
     after = extract(path, image, FileStamp(len(new), 0, None), new)
-    _check_values(path, before, after, wanted, sources)
+    _check_values(path, before, after, wanted, sources, exif_skipped)
     if after.format != before.format or (after.width, after.height) != (before.width, before.height):
         raise VerificationError(path, "the image itself changed")
     if before.format == "image/jpeg":
