@@ -187,6 +187,11 @@ def write_batch(
             chunk = merged[start : start + COMMIT_CHUNK]
             outcomes = pool.map(stage, [job for job, _ in chunk]) if pool else [stage(job) for job, _ in chunk]
             staged = [o for o in outcomes if isinstance(o, _Staged)]
+            bug = next((o for o in outcomes if isinstance(o, Exception) and not isinstance(o, CaptionerError)), None)
+            if bug is not None:  # a programming error: nothing of this chunk is committed, nothing left behind
+                for st in staged:
+                    _remove_quietly(st.tmp)
+                raise bug
             try:
                 errors = {id(st): e for st, e in _finish(staged, force, synced=False)}
             except BaseException:
@@ -245,11 +250,15 @@ class _Staged:
     """True when the picture itself is replaced (not its sidecar)."""
 
 
-def _prepare_and_stage(job: WriteJob, force: bool) -> _Staged | CaptionerError:
-    """Build, verify and stage one file of a batch (runs in a worker process); errors are returned."""
+def _prepare_and_stage(job: WriteJob, force: bool) -> _Staged | Exception:
+    """Build, verify and stage one file of a batch (maybe in a worker process).
+
+    Errors are returned, not raised, so that the other files of the chunk can be cleaned up before a
+    programming error is raised again in the batch.
+    """
     try:
         return _stage(_prepare(Path(job.path), job.changes, job.expected, force), sync=False)
-    except CaptionerError as exc:
+    except Exception as exc:
         return exc
 
 
