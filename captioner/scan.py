@@ -98,6 +98,7 @@ class _Found:
     path: str
     size: int
     mtime_ns: int
+    ctime_ns: int
 
 
 @dataclass
@@ -108,6 +109,7 @@ class _Read:
     error: str | None
     size: int
     mtime_ns: int
+    ctime_ns: int
 
 
 def _read(found: _Found) -> _Read:
@@ -119,9 +121,9 @@ def _read(found: _Found) -> _Read:
         meta = read_metadata(path)
         content = fingerprint(path)
         photo = prepare_photo(meta, content, normalised=True)
-        return _Read(path, photo, content, None, meta.stamp.size, meta.stamp.mtime_ns)
+        return _Read(path, photo, content, None, meta.stamp.size, meta.stamp.mtime_ns, found.ctime_ns)
     except CaptionerError as exc:
-        return _Read(Path(found.path), None, None, str(exc), found.size, found.mtime_ns)
+        return _Read(Path(found.path), None, None, str(exc), found.size, found.mtime_ns, found.ctime_ns)
     except Exception as exc:  # a bug or an engine crash on one odd file must not stop the scan
         return _Read(
             Path(found.path),
@@ -130,6 +132,7 @@ def _read(found: _Found) -> _Read:
             f"{found.path}: cannot read: {type(exc).__name__}: {exc}",
             found.size,
             found.mtime_ns,
+            found.ctime_ns,
         )
 
 
@@ -159,7 +162,7 @@ def _walk(root: Path, report: ScanReport, now: float, temp_grace: float) -> Iter
                 path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
             except OSError:
                 continue
-            yield _Found(path, st.st_size, st.st_mtime_ns)
+            yield _Found(path, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         stack.extend(reversed(subfolders))
 
 
@@ -257,6 +260,7 @@ def scan(
             and entry.status in ("ok", "error")
             and entry.size == found.size
             and entry.mtime_ns == found.mtime_ns
+            and (not entry.ctime_ns or entry.ctime_ns == found.ctime_ns)
         ):
             report.unchanged += 1
         else:
@@ -310,7 +314,7 @@ def _store_batch(catalogue: Catalogue, batch: list[_Read], known: dict[str, Entr
             if item.photo is None:
                 error = item.error or f"{item.path}: cannot read"
                 report.errors.append((item.path, error))
-                catalogue.record_read_error(item.path, error, item.size, item.mtime_ns)
+                catalogue.record_read_error(item.path, error, item.size, item.mtime_ns, item.ctime_ns)
                 continue
             moved_from = None
             if entry is None and item.fingerprint in seen_before:

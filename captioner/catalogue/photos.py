@@ -26,6 +26,8 @@ from captioner.errors import UsageError
 from captioner.fields import FIELD_KEYS, empty_value
 from captioner.photo import PhotoMetadata
 
+_ENTRY_COLUMNS = "id, path, size, mtime_ns, sha256, status, ctime_ns"
+
 
 class PhotosMixin(CatalogueDatabase):
     """Photos and their history (part of :class:`~captioner.catalogue.Catalogue`)."""
@@ -105,14 +107,23 @@ class PhotosMixin(CatalogueDatabase):
         return changed
 
     @_guarded
-    def record_read_error(self, path: Path, error: str, size: int | None = None, mtime_ns: int | None = None) -> None:
-        """Record that `path` could not be read (its stored fields are kept, its status becomes ``error``)."""
+    def record_read_error(
+        self,
+        path: Path,
+        error: str,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+        ctime_ns: int | None = None,
+    ) -> None:
+        """Record that `path` could not be read (its stored fields are kept, its status becomes ``error``); the
+        stamp lets the next scan skip it while it stays unchanged."""
         path = normalise_path(path)
         with self.transaction() as conn:
             photo_id = self._ensure_photo(path)
             conn.execute(
-                "UPDATE photos SET status = 'error', error = ?, size = ?, mtime_ns = ?, scanned_at = ? WHERE id = ?",
-                (error, size, mtime_ns, now_utc(), photo_id),
+                "UPDATE photos SET status = 'error', error = ?, size = ?, mtime_ns = ?, ctime_ns = ?, inode = NULL, "
+                "scanned_at = ? WHERE id = ?",
+                (error, size, mtime_ns, ctime_ns, now_utc(), photo_id),
             )
             row = conn.execute("SELECT fields, conflicts FROM photos WHERE id = ?", (photo_id,)).fetchone()
             self._write_fts(photo_id, path, "error", json.loads(row[0]), json.loads(row[1]))
@@ -165,18 +176,16 @@ class PhotosMixin(CatalogueDatabase):
         """Stored state of every photo in `folder` and its subfolders, keyed by path string."""
         prefix = str(normalise_path(folder)).rstrip(os.sep) + os.sep
         rows = self.conn.execute(
-            "SELECT id, path, size, mtime_ns, sha256, status FROM photos WHERE path > ? AND path < ?",
+            f"SELECT {_ENTRY_COLUMNS} FROM photos WHERE path > ? AND path < ?",
             (prefix, prefix[:-1] + chr(ord(os.sep) + 1)),
         )
-        return {r["path"]: Entry(r["id"], r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"]) for r in rows}
+        return {r["path"]: Entry(*r) for r in rows}
 
     @_guarded
     def entry(self, path: Path) -> Entry | None:
         """Stored state of one file (absolute, resolved path), or None when it is not catalogued."""
-        r = self.conn.execute(
-            "SELECT id, path, size, mtime_ns, sha256, status FROM photos WHERE path = ?", (str(path),)
-        ).fetchone()
-        return None if r is None else Entry(r["id"], r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"])
+        r = self.conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM photos WHERE path = ?", (str(path),)).fetchone()
+        return None if r is None else Entry(*r)
 
     @_guarded
     def moved_from(self, content_fingerprint: str, new_path: Path) -> Path | None:

@@ -76,6 +76,8 @@ class Entry:
     mtime_ns: int | None
     sha256: str | None
     status: str
+    ctime_ns: int | None = None
+    """Status-change time: a program that restores a file's mtime after editing it cannot restore this."""
 
 
 _PHOTO_JSON = ("fields", "sources", "conflicts", "warnings", "languages")
@@ -86,7 +88,11 @@ def _photo_dict(row: sqlite3.Row) -> dict[str, Any]:
     for key in _PHOTO_JSON:
         photo[key] = json.loads(photo[key])
     has_stamp = photo["size"] is not None and photo["mtime_ns"] is not None
-    photo["stamp"] = FileStamp(photo["size"], photo["mtime_ns"], photo["sha256"]) if has_stamp else None
+    photo["stamp"] = (
+        FileStamp(photo["size"], photo["mtime_ns"], photo["sha256"], photo["inode"] or 0, photo["ctime_ns"] or 0)
+        if has_stamp
+        else None
+    )
     return photo
 
 
@@ -100,15 +106,16 @@ def _flags(status: str, fields: Mapping[str, Any], conflicts: Sequence[str]) -> 
 
 
 _UPSERT_PHOTO = """
-    INSERT INTO photos(path, folder_id, name, size, mtime_ns, sha256, fingerprint, width, height, format,
-                       status, error, fields, sources, conflicts, warnings, languages, scanned_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?)
+    INSERT INTO photos(path, folder_id, name, size, mtime_ns, inode, ctime_ns, sha256, fingerprint, width, height,
+                       format, status, error, fields, sources, conflicts, warnings, languages, scanned_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(path) DO UPDATE SET
         folder_id = excluded.folder_id, name = excluded.name, size = excluded.size, mtime_ns = excluded.mtime_ns,
-        sha256 = excluded.sha256, fingerprint = excluded.fingerprint, width = excluded.width,
-        height = excluded.height, format = excluded.format, status = 'ok', error = NULL, fields = excluded.fields,
-        sources = excluded.sources, conflicts = excluded.conflicts, warnings = excluded.warnings,
-        languages = excluded.languages, scanned_at = excluded.scanned_at
+        inode = excluded.inode, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256,
+        fingerprint = excluded.fingerprint, width = excluded.width, height = excluded.height,
+        format = excluded.format, status = 'ok', error = NULL, fields = excluded.fields, sources = excluded.sources,
+        conflicts = excluded.conflicts, warnings = excluded.warnings, languages = excluded.languages,
+        scanned_at = excluded.scanned_at
 """
 _INSERT_FTS = (
     f"INSERT INTO photo_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})"
@@ -140,7 +147,8 @@ class PreparedPhoto:
     folder: str
     fields: dict[str, Any]
     columns: tuple[Any, ...]
-    """name, size, mtime_ns, sha256, fingerprint, width, height, format and the JSON columns, in table order."""
+    """name, size, mtime_ns, inode, ctime_ns, sha256, fingerprint, width, height, format and the JSON columns, in
+    the order of the upsert statement."""
     fts: tuple[str, ...]
 
 
@@ -157,6 +165,8 @@ def prepare_photo(meta: PhotoMetadata, fingerprint: str | None = None, normalise
         path.name,
         meta.stamp.size,
         meta.stamp.mtime_ns,
+        meta.stamp.inode or None,
+        meta.stamp.ctime_ns or None,
         meta.stamp.sha256,
         fingerprint,
         meta.width,

@@ -74,7 +74,15 @@ def _m0002_fts_terms(db: sqlite_utils.Database) -> None:
     db.execute("CREATE VIRTUAL TABLE photo_fts_terms USING fts5vocab(photo_fts, 'row')")
 
 
-_MIGRATION_STEPS = (("0001_initial", _m0001_initial), ("0002_fts_terms", _m0002_fts_terms))
+def _m0003_inode_ctime(db: sqlite_utils.Database) -> None:
+    db.executescript("ALTER TABLE photos ADD COLUMN inode INTEGER; ALTER TABLE photos ADD COLUMN ctime_ns INTEGER;")
+
+
+_MIGRATION_STEPS = (
+    ("0001_initial", _m0001_initial),
+    ("0002_fts_terms", _m0002_fts_terms),
+    ("0003_inode_ctime", _m0003_inode_ctime),
+)
 KNOWN_MIGRATIONS = frozenset(name for name, _ in _MIGRATION_STEPS)
 
 

@@ -53,7 +53,7 @@ def test_open_creates_wal_catalogue_with_schema(cat: Catalogue) -> None:
     assert cat.path.is_file()
     assert cat.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert cat.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
-    assert cat.schema_version() == "0002_fts_terms"
+    assert cat.schema_version() == "0003_inode_ctime"
     tables = {r[0] for r in cat.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"folders", "photos", "edits", "people", "person_aliases", "stories", "story_photos", "photo_fts"} <= tables
 

@@ -278,3 +278,21 @@ def test_pool_from_a_threaded_program(cat: Catalogue, folder: Path, monkeypatch:
         idle.join()
     (report,) = reports
     assert report.added == 9  # type: ignore[attr-defined]
+
+
+def test_edit_that_restores_size_and_mtime_is_still_seen(cat: Catalogue, folder: Path) -> None:
+    """``exiftool -P`` and Photo Mechanic can keep a file's modification time; its ctime still changes."""
+    path = folder / "bna_9336.jpg"
+    scan(cat, [folder], workers=1)
+    before = path.stat()
+    time.sleep(0.01)
+    write_fields(path, {"caption": "Lễ hội Đồng Tháq"})  # same length as "Lễ hội Đồng Tháp"
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    report = scan(cat, [folder], workers=1)
+    assert (report.updated, report.outside_edits) == (1, 1)
+    assert [(e["field"], e["new"]) for e in cat.history(path)] == [("caption", "Lễ hội Đồng Tháq")]
+    row = cat.photo(path)
+    assert row is not None
+    assert row["stamp"].ctime_ns == after.st_ctime_ns
