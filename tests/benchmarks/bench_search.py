@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from photos import photo_fields
 
 from captioner.catalogue import Catalogue, prepare_photo
-from captioner.catalogue.rows import _INSERT_FTS
+from captioner.catalogue.rows import _INSERT_FTS, _UPSERT_PHOTO
 from captioner.fields import FIELD_KEYS, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
 
@@ -91,15 +91,10 @@ def build(path: Path, count: int) -> None:
             conflicts=conflicts,
         )
         photo = prepare_photo(meta, fingerprint=f"{n:064x}")
-        batch_photos.append((n + 1, photo.path, folder_ids[folder_index], *photo.columns, "2025-01-01T00:00:00+00:00"))
+        batch_photos.append((photo.path, folder_ids[folder_index], *photo.columns, "2025-01-01T00:00:00+00:00"))
         batch_fts.append((n + 1, *photo.fts))
         if len(batch_photos) == 10_000 or n == count - 1:
-            conn.executemany(
-                "INSERT INTO photos(id, path, folder_id, name, size, mtime_ns, sha256, fingerprint, width, height, "
-                "format, status, fields, sources, conflicts, warnings, languages, scanned_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?)",
-                batch_photos,
-            )
+            conn.executemany(_UPSERT_PHOTO, batch_photos)  # ids 1, 2, … in order: the full-text rowids above
             conn.executemany(_INSERT_FTS, batch_fts)
             batch_photos, batch_fts = [], []
             print(f"\r  {n + 1} photos", end="", flush=True)
