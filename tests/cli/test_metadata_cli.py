@@ -387,3 +387,15 @@ def test_special_files_are_refused_without_hanging(tmp_path: Path) -> None:
         assert done.returncode == 1
         assert_error_lines(done.stderr.splitlines(), specials)
     assert fifo.exists() and sub.is_dir() and dangling.is_symlink()
+
+
+def test_set_large_batch_with_a_bad_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A batch large enough for the parallel path: the bad file gets its one line, the rest are written, in order."""
+    paths = [make_jpeg(tmp_path / f"bna_{i:04d}.jpg", seed=i) for i in range(48)]
+    paths[20].write_bytes(b"\xff\xd8\xff\xe0 broken")
+    status, out, err = run(capsys, "set", *map(str, paths), "--credit", "TTXVN", "--keyword", "Tết")
+    assert status == 1
+    assert_error_lines(err, [str(paths[20])])
+    assert out.splitlines() == [f"{p}: written" for p in paths if p != paths[20]]
+    _, out, _ = run(capsys, "show", "--json", *(str(p) for p in paths if p != paths[20]))
+    assert {d["fields"]["credit"] for d in json.loads(out)} == {"TTXVN"}
