@@ -29,9 +29,11 @@ code point is allowed, NUL and the other controls included.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import unicodedata
@@ -111,6 +113,7 @@ keywords = st.one_of(texts(3), long_texts(64))
 
 TEMPLATE = Path(tempfile.mkdtemp(prefix="captioner-rt-")) / "template.jpg"
 make_jpeg(TEMPLATE, seed=3)
+atexit.register(shutil.rmtree, TEMPLATE.parent, ignore_errors=True)
 BASES = {
     "plain": TEMPLATE,
     "stale digest, ICC": CORPUS / "iptc/IPTC-PhotometadataRef-Std2016.jpg",
