@@ -13,6 +13,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -670,3 +672,41 @@ def test_sidecar_write_failure_leaves_no_sidecar(tmp_path: Path, corpus: Path, m
     write_fields(path, CHANGES)
     assert sorted(snapshot(folder)) == ["Stonehenge.heic", "Stonehenge.heic.xmp"]
     assert snapshot(folder)["Stonehenge.heic"] == before["Stonehenge.heic"]
+
+
+def test_two_captioner_processes_on_the_same_files_lose_no_update(tmp_path: Path) -> None:
+    """Two editors run ``captioner set`` on the same pictures at the same moment (caption vs credit).
+
+    Each file may end up with both changes, or one process may refuse it as changed on disk, but a process that
+    reports a file "written" must find its value in that file afterwards: no silently lost update (the check
+    before the rename and the rename itself must not let the other process slip in between).
+    """
+    folder = tmp_path / "shared"
+    files = [str(p) for p in make_batch(folder, 60)]
+    env = {**os.environ, "CAPTIONER_CATALOGUE": str(tmp_path / "none.sqlite")}
+    lost = []
+    for round_ in range(3):
+        commands = [["--caption", f"caption {round_}"], ["--credit", f"credit {round_}"]]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "captioner", "set", *files, *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for args in commands
+        ]
+        outputs = [p.communicate(timeout=300) for p in procs]
+        for (_out, err), proc in zip(outputs, procs, strict=True):
+            assert proc.returncode in (0, 1)
+            assert all("changed on disk" in line for line in err.splitlines()), err
+        written = [{line.removesuffix(": written") for line in out.splitlines()} for out, _ in outputs]
+        for name in files:
+            fields = read_metadata(name).fields
+            if name in written[0] and fields["caption"] != f"caption {round_}":
+                lost.append(f"round {round_}: {Path(name).name} caption")
+            if name in written[1] and fields["credit"] != f"credit {round_}":
+                lost.append(f"round {round_}: {Path(name).name} credit")
+    assert lost == []
+    assert temp_files(folder) == []
