@@ -30,6 +30,11 @@ from typing import Any
 import exiv2
 
 from captioner import iim, jpeg, mwg
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks between processes
+    fcntl = None  # type: ignore[assignment]
 from captioner.errors import (
     CaptionerError,
     ChangedOnDiskError,
@@ -826,6 +831,24 @@ def _libc() -> Any:
         return None
 
 
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Serialise the last check and the rename between Captioner processes writing in `folder`.
+
+    Without it two processes could both find a file unchanged and rename in turn, the second silently undoing
+    the first. An advisory lock (other programs ignore it); held for one file at a time, so it cannot deadlock.
+    """
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _unchanged_since(real: Path, st: os.stat_result | None) -> bool:
     """Whether the file on disk is still the one read: same inode, size, mtime and ctime (or still absent)."""
     if st is None:
@@ -877,9 +900,10 @@ def _finish(staged: list[_Staged], force: bool, synced: bool) -> list[tuple[_Sta
                 return [(st, outcome[id(st)]) for st in staged]
         for st in staged:
             try:
-                if not force and not _unchanged_since(st.real, st.stat):
-                    raise ChangedOnDiskError(st.path, "another program changed it while it was being written")
-                os.replace(st.tmp, st.real)
+                with _folder_lock(st.real.parent):
+                    if not force and not _unchanged_since(st.real, st.stat):
+                        raise ChangedOnDiskError(st.path, "another program changed it while it was being written")
+                    os.replace(st.tmp, st.real)
                 del temps[id(st)]
                 folders.add(st.real.parent)
                 outcome[id(st)] = None
