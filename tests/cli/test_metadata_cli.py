@@ -399,3 +399,33 @@ def test_set_large_batch_with_a_bad_file(capsys: pytest.CaptureFixture[str], tmp
     assert out.splitlines() == [f"{p}: written" for p in paths if p != paths[20]]
     _, out, _ = run(capsys, "show", "--json", *(str(p) for p in paths if p != paths[20]))
     assert {d["fields"]["credit"] for d in json.loads(out)} == {"TTXVN"}
+
+
+def test_set_lang_tags(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """``--lang`` takes any BCP 47 tag (zh-Hant-TW too); a malformed one is a usage error (exit 2, one line)."""
+    path = folder / "bna_0001.jpg"
+    status, _, err = run(capsys, "set", str(path), "--lang", "zh-Hant-TW", "--caption", "新的圖片說明")
+    assert (status, err) == (0, [])
+    info = {k.lower(): v for k, v in exiftool_json(path).items()}  # language tags are case-insensitive
+    assert info["xmp-dc:description-zh-hant-tw"] == "新的圖片說明"
+    before = path.read_bytes()
+    for bad in ('vi"', "x y", ""):
+        status, _, err = run(capsys, "set", str(path), "--lang", bad, "--caption", "x")
+        assert status == 2, (bad, err)
+        assert len(err) == 1 and err[0].startswith("captioner"), err
+    assert path.read_bytes() == before
+
+
+def test_set_batch_goes_on_past_a_file_with_an_unusual_language(
+    capsys: pytest.CaptureFixture[str], folder: Path
+) -> None:
+    """A file whose caption has a zh-Hant-TW alternative neither crashes ``set`` nor stops the batch."""
+    odd = folder / "bna_0002.jpg"
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-dc:Description-zh-Hant-TW=舊的", str(odd)], check=True
+    )
+    paths = [folder / "bna_0001.jpg", odd, folder / "whole.jpg"]
+    status, out, err = run(capsys, "set", *map(str, paths), "--caption", "Chú thích")
+    assert (status, err) == (0, [])
+    assert out.splitlines() == [f"{p}: written" for p in paths]
+    assert {k.lower(): v for k, v in exiftool_json(odd).items()}["xmp-dc:description-zh-hant-tw"] == "舊的"

@@ -509,3 +509,35 @@ def test_sidecar_for_a_format_the_engine_cannot_write(rel: str, corpus_copy: Any
     fields = read_metadata(path).fields
     for key, value in CHANGES.items():
         assert fields[key] == value, key
+
+
+def lang_value(info: dict[str, Any], tag: str, lang: str) -> Any:
+    """The value of `tag` in language `lang` (language tags are case-insensitive; ExifTool may lowercase)."""
+    wanted = f"{tag}-{lang}".lower()
+    return next((v for k, v in info.items() if k.lower() == wanted), None)
+
+
+def test_three_part_language_tags_are_kept(tmp_path: Path) -> None:
+    """A caption alternative tagged zh-Hant-TW (valid BCP 47, written by ExifTool or Photoshop) survives a
+    caption change, and can itself be written."""
+    path = make_jpeg(tmp_path / "tw.jpg", size=(120, 80), seed=7)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-XMP-dc:Description=Old caption",
+            "-XMP-dc:Description-zh-Hant-TW=舊的圖片說明",
+            str(path),
+        ],
+        check=True,
+    )
+    write_fields(path, {"caption": "Chú thích mới"})
+    after = run_exiftool(path)
+    assert after["XMP-dc:Description"] == "Chú thích mới"
+    assert lang_value(after, "XMP-dc:Description", "zh-Hant-TW") == "舊的圖片說明"
+    write_fields(path, {"caption": {"zh-Hant-TW": "新的圖片說明", "sr-Latn-RS": "Novi opis"}})
+    after = run_exiftool(path)
+    assert lang_value(after, "XMP-dc:Description", "zh-Hant-TW") == "新的圖片說明"
+    assert lang_value(after, "XMP-dc:Description", "sr-Latn-RS") == "Novi opis"
+    assert after["XMP-dc:Description"] == "Chú thích mới"
