@@ -306,6 +306,11 @@ def test_set_read_only_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path
         ["set", "{a}", "--clear", "nope"],  # unknown field key
         ["set", "{a}", "--caption", "x", "--clear", "caption"],  # contradiction
         ["set", "{a}", "--date-created", "yesterday"],  # not a date
+        ["set", "{a}", "--date-created", "2025-13-45"],  # no such month
+        ["set", "{a}", "--date-created", "2025-02-30"],  # no such day
+        ["set", "{a}", "--date-created", "0000-00-00"],  # the "no date" of some cameras
+        ["set", "{a}", "--date-created", "2025-01-07T25:61:00"],  # no such time
+        ["set", "{a}", "--date-created", "2025-01-07T08:30:00+25:00"],  # no such time zone
         ["set", "--caption", "x"],  # no file
         ["show"],  # no file
         ["frobnicate", "{a}"],  # unknown command
