@@ -78,6 +78,7 @@ CAMERAS = (("Canon", "Canon EOS R5"), ("NIKON CORPORATION", "NIKON Z 9"), ("SONY
 
 @lru_cache(maxsize=1)
 def _icc_profile() -> bytes:
+    """Pillow's built-in sRGB profile, as a camera or Photoshop would embed one."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
@@ -136,10 +137,12 @@ def photo_fields(seed: int) -> dict[str, str | list[str]]:
 
 
 def _cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` UTF-8 bytes on a character boundary (IIM byte limits)."""
     return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def _add_iim(iptc: exiv2.IptcData, key: str, text: str, limit: int | None) -> None:
+    """Append one IIM dataset (repeatable ones may be added several times), cut to its byte limit."""
     datum = exiv2.Iptcdatum(exiv2.IptcKey(key))
     datum.setValue(text if limit is None else _cut(text, limit))
     iptc.add(datum)
