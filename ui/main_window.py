@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self._close_after_save = False
         self._loaded_callbacks: list[Callable[[], None]] = []
         self._save_dialog: QProgressDialog | None = None
-        self.setWindowTitle("Captioner")
+        self.setWindowTitle("Captioner[*]")
 
         self.model = PhotoListModel(self)
         self.loader = PictureLoader(self.model, read=self._reader(read), cache_root=cache_root, parent=self)
@@ -206,9 +206,10 @@ class MainWindow(QMainWindow):
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(QKeySequence.keyBindings(key.StandardKey.Undo))
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(
-            [*QKeySequence.keyBindings(key.StandardKey.Redo), QKeySequence("Ctrl+Shift+Z")]
-        )
+        redo_keys = QKeySequence.keyBindings(key.StandardKey.Redo)
+        if QKeySequence("Ctrl+Shift+Z") not in redo_keys:
+            redo_keys.append(QKeySequence("Ctrl+Shift+Z"))
+        self.redo_action.setShortcuts(redo_keys)
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
         self.template_action = self._action(
@@ -251,7 +252,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.grid.selectionModel().currentChanged.connect(lambda *_: self._refresh_preview())
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.model.dataChanged.connect(self._data_changed)
         self.model.modelReset.connect(self._selection_changed)
         self.model.pendingChanged.connect(self._update_status)
@@ -261,18 +262,33 @@ class MainWindow(QMainWindow):
         self.loader.progress.connect(self._load_progress)
         self.loader.metadataLoaded.connect(self._metadata_loaded)
         self.loader.thumbnailsLoaded.connect(self._maybe_loaded)
-        self.loader.failed.connect(lambda msg: QMessageBox.warning(self, "Open folder", msg))
+        self.loader.failed.connect(self._load_failed)
         self.saver.progress.connect(self._save_progress)
         self.saver.finished.connect(self._save_finished)
-        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
-        self.sidebar.folderChosen.connect(lambda f: self.open_folder(Path(f)))
+        self.search_box.returnPressed.connect(self._search_entered)
+        self.sidebar.folderChosen.connect(self._folder_chosen)
         self.sidebar.storyChosen.connect(self.open_story)
         self.sidebar.searchChosen.connect(self._search_from_sidebar)
-        self.undo_stack.cleanChanged.connect(lambda _c: self._update_status())
+        self.undo_stack.indexChanged.connect(self._undo_index_changed)
         self._editor_refresh = QTimer(self)
         self._editor_refresh.setSingleShot(True)
         self._editor_refresh.setInterval(0)
         self._editor_refresh.timeout.connect(self._refresh_editor)
+
+    def _current_changed(self, *_args: Any) -> None:
+        self._refresh_preview()
+
+    def _load_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "Open folder", message)
+
+    def _search_entered(self) -> None:
+        self.search(self.search_box.text())
+
+    def _folder_chosen(self, folder: str) -> None:
+        self.open_folder(Path(folder))
+
+    def _undo_index_changed(self, _index: int) -> None:
+        self._update_status()
 
     # --- settings ---------------------------------------------------------------------------------------------
 
@@ -340,7 +356,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("lastFolder", str(self.folder))
         self.refresh_sidebar()
         self.undo_stack.clear()
-        self.setWindowTitle(f"{self.folder.name} — Captioner")
+        self.setWindowTitle(f"{self.folder.name}[*] — Captioner")
         self.loader.load_folder(self.folder)
         return True
 
@@ -350,7 +366,7 @@ class MainWindow(QMainWindow):
             return False
         self.source_label = label
         self.undo_stack.clear()
-        self.setWindowTitle(f"{label} — Captioner")
+        self.setWindowTitle(f"{label}[*] — Captioner")
         self.loader.load_paths([Path(p) for p in paths])
         return True
 
