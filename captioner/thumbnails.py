@@ -83,7 +83,8 @@ def embedded_preview(path: Path, size: int = DEFAULT_SIZE) -> Image.Image | None
         props = manager.getPreviewProperties()
         if not props:
             return None
-        data = bytes(manager.getPreviewImage(props[-1]).copy())
+        buf = manager.getPreviewImage(props[-1]).copy()
+        data = bytes(buf.data())
         orientation = _exif_orientation(image)
     except (exiv2.Exiv2Error, OSError, ValueError):
         return None
