@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -22,8 +23,8 @@ from PIL import Image, ImageOps
 
 from captioner.paths import cache_dir
 
-DEFAULT_SIZE = 256
-"""Longest edge of a grid thumbnail, in pixels."""
+DEFAULT_SIZE = 200
+"""Longest edge of a grid thumbnail, in pixels: a 1600-pixel JPEG decodes straight to it at 1/8 scale."""
 
 CACHE_QUALITY = 85
 
@@ -90,7 +91,7 @@ def embedded_preview(path: Path, size: int = DEFAULT_SIZE) -> Image.Image | None
         return None
     try:
         with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (size, size))
+            _draft(img, size)
             out = _fit(img.convert("RGB"), size)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
@@ -100,7 +101,7 @@ def embedded_preview(path: Path, size: int = DEFAULT_SIZE) -> Image.Image | None
 def sharp_thumbnail(path: Path, size: int = DEFAULT_SIZE) -> Image.Image:
     """A thumbnail decoded from the picture itself, upright (EXIF orientation applied). Raises OSError."""
     with Image.open(path) as img:
-        img.draft("RGB", (size, size))  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still >= size
+        _draft(img, size)
         upright = ImageOps.exif_transpose(img)
         return _fit(upright.convert("RGB"), size)
 
@@ -149,6 +150,14 @@ def thumbnails(
         with contextlib.suppress(OSError):  # a read-only or full cache only costs speed
             store_thumbnail(path, sharp, size, root)
         yield Thumbnail(path, "sharp", sharp)
+
+
+def _draft(img: Image.Image, size: int) -> None:
+    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when the result still covers `size` on its longest edge."""
+    w, h = img.size
+    scale = size / max(w, h, 1)
+    if scale < 1:
+        img.draft("RGB", (max(1, math.floor(w * scale)), max(1, math.floor(h * scale))))
 
 
 def _fit(img: Image.Image, size: int) -> Image.Image:

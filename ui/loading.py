@@ -172,28 +172,36 @@ class PictureLoader(QObject):
         total = len(paths)
         size, root = self._thumb_size, self._cache_root
 
-        for chunk in _chunks(paths):
-            self._pending_thumbs += 1
-            workers.start(
-                partial(thumbnail_results, chunk, size, root),
-                on_value=partial(self._on_thumbnails, cancelled),
-                on_finished=partial(self._thumb_chunk_done, cancelled),
-                cancelled=cancelled,
-                batch_ms=25,
-                priority=5 if len(chunk) <= 6 else 1,
-                pool=self.pool,
-            )
-        for start in range(0, total, CHUNK):
-            self._pending_meta += 1
-            workers.start(
-                partial(read_results, paths[start : start + CHUNK], read),
-                on_value=partial(self._on_metadata, cancelled, total),
-                on_finished=partial(self._meta_chunk_done, cancelled),
-                cancelled=cancelled,
-                batch_ms=40,
-                priority=3 if start == 0 else 2,
-                pool=self.pool,
-            )
+        # The first screenful's thumbnails and metadata go first; then every thumbnail (cheap when cached,
+        # and what the eye looks for), then the remaining metadata.
+        meta_chunks = [paths[start : start + CHUNK] for start in range(0, total, CHUNK)]
+        thumb_chunks = list(_chunks(paths))
+        first_screen = [c for c in thumb_chunks if len(c) <= FIRST_CHUNK // 4]
+        queue: list[tuple[str, Sequence[Path]]] = [("thumbs", c) for c in first_screen]
+        queue.append(("meta", meta_chunks[0]))
+        queue += [("thumbs", c) for c in thumb_chunks[len(first_screen) :]]
+        queue += [("meta", c) for c in meta_chunks[1:]]
+        for kind, chunk in queue:
+            if kind == "thumbs":
+                self._pending_thumbs += 1
+                workers.start(
+                    partial(thumbnail_results, chunk, size, root),
+                    on_value=partial(self._on_thumbnails, cancelled),
+                    on_finished=partial(self._thumb_chunk_done, cancelled),
+                    cancelled=cancelled,
+                    batch_ms=25,
+                    pool=self.pool,
+                )
+            else:
+                self._pending_meta += 1
+                workers.start(
+                    partial(read_results, chunk, read),
+                    on_value=partial(self._on_metadata, cancelled, total),
+                    on_finished=partial(self._meta_chunk_done, cancelled),
+                    cancelled=cancelled,
+                    batch_ms=40,
+                    pool=self.pool,
+                )
 
     def _on_thumbnails(self, cancelled: workers.Cancelled, batch: list[tuple[Path, QImage, str]]) -> None:
         if not cancelled.is_set:

@@ -7,6 +7,7 @@ Layout only plus the glue between views and controllers; the work happens in
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -122,10 +123,23 @@ class MainWindow(QMainWindow):
         if catalogue is None:
             return read
 
+        known: dict[Path, dict[str, Any]] = {}
+        lock = threading.Lock()
+
+        def catalogued(folder: Path) -> dict[str, Any]:
+            with lock:
+                if folder not in known:
+                    known[folder] = catalogue.entries_under(folder)
+                return known[folder]
+
         def read_and_index(path: Path) -> PhotoMetadata:
+            """Read the file; index it unless the catalogue already has it as it is on disk."""
             meta = read(path)
             try:
-                catalogue.upsert_photo(meta)
+                real = path.resolve()
+                entry = catalogued(real.parent).get(str(real))
+                if entry is None or (entry.size, entry.mtime_ns) != (meta.stamp.size, meta.stamp.mtime_ns):
+                    catalogue.upsert_photo(meta)
             except CaptionerError as exc:  # the catalogue is an index: reading the file is what matters
                 log.warning("catalogue: %s", exc)
             return meta
