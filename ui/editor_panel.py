@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
+    QSizePolicy,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -215,7 +216,9 @@ class _CaptionText(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTabChangesFocus(True)
-        self.setMinimumHeight(self.fontMetrics().lineSpacing() * 5 + 12)
+        lines = self.fontMetrics().lineSpacing()
+        self.setMinimumHeight(lines * 4 + 12)
+        self.setMaximumHeight(lines * 9 + 12)
 
 
 class CaptionEditor(FieldEditor):
@@ -225,20 +228,26 @@ class CaptionEditor(FieldEditor):
         super().__init__(spec, parent)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        add = QToolButton(self.tabs)
+        corner = QWidget(self.tabs)
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(0, 0, 0, 0)
+        if self.meter is not None:
+            corner_layout.addWidget(self.meter)
+        add = QToolButton(corner)
         add.setText("+")
         add.setToolTip("Add a caption in another language (XMP language alternative)")
         add.clicked.connect(self._ask_language)
-        self.tabs.setCornerWidget(add, Qt.Corner.TopRightCorner)
+        corner_layout.addWidget(add)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.boxes: dict[str, _CaptionText] = {}
         self._items: Sequence[PhotoItem] = ()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.tabs)
-        if self.meter is not None:
-            layout.addWidget(self.meter)
         self._set_languages([DEFAULT_LANG])
+        self.tabs.setMaximumHeight(self.box.maximumHeight() + self.tabs.tabBar().sizeHint().height() + 8)
 
     @property
     def box(self) -> _CaptionText:

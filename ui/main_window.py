@@ -22,7 +22,7 @@ from captioner_gui.saving import SaveController, SaveReport
 from captioner_gui.sidebar import Sidebar
 from captioner_gui.template_dialog import TemplateDialog
 from captioner_gui.undo import changes_edit, field_edit, revert_edit
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.grid.setMouseTracking(True)
         self.grid.setSpacing(0)
         self.grid.setWordWrap(True)
+        self.grid.viewport().installEventFilter(self)
         self.preview = PreviewPane(self)
         self.editor = EditorPanel(self)
 
@@ -288,6 +289,14 @@ class MainWindow(QMainWindow):
         self._editor_refresh.setSingleShot(True)
         self._editor_refresh.setInterval(0)
         self._editor_refresh.timeout.connect(self._refresh_editor)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Stretch the grid's cells so the columns fill the width of the view."""
+        if event.type() == QEvent.Type.Resize and watched is self.grid.viewport():
+            width = self.grid.viewport().width()
+            columns = max(1, width // (CELL_W + 4))
+            self.grid.setGridSize(QSize(max(CELL_W + 4, width // columns), CELL_H + 4))
+        return False
 
     def _current_changed(self, *_args: Any) -> None:
         self._refresh_preview()
