@@ -33,12 +33,21 @@ ThumbnailKind = Literal["cached", "embedded", "sharp"]
 
 @dataclass(frozen=True)
 class Thumbnail:
-    """One thumbnail of one picture. `kind` says where it came from; only ``embedded`` is provisional."""
+    """One thumbnail of one picture, JPEG-encoded. `kind` says where it came from; only ``embedded`` is provisional.
+
+    Kept encoded (a few KB instead of ~80 KB of pixels) so that thousands of pictures fit in memory.
+    """
 
     path: Path
     kind: ThumbnailKind
-    image: Image.Image
-    """RGB image whose longest edge is at most the requested size."""
+    jpeg: bytes
+    """The thumbnail as JPEG bytes; its longest edge is at most the requested size."""
+
+    @property
+    def image(self) -> Image.Image:
+        """The thumbnail decoded to an RGB Pillow image."""
+        with Image.open(io.BytesIO(self.jpeg)) as img:
+            return img.convert("RGB")
 
 
 def thumbnail_cache_dir(root: Path | None = None) -> Path:
@@ -59,14 +68,11 @@ def cache_path(path: Path, size: int, root: Path | None = None) -> Path:
     return thumbnail_cache_dir(root) / key[:2] / f"{key}.jpg"
 
 
-def cached_thumbnail(path: Path, size: int = DEFAULT_SIZE, root: Path | None = None) -> Image.Image | None:
-    """The cached thumbnail of `path` if the cache has one for its current size and mtime, else None."""
-    target = cache_path(path, size, root)
+def cached_thumbnail(path: Path, size: int = DEFAULT_SIZE, root: Path | None = None) -> bytes | None:
+    """The cached thumbnail of `path` (JPEG bytes) if the cache has one for its current size and mtime."""
     try:
-        with Image.open(target) as img:
-            img.load()
-            return img.convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError):
+        return cache_path(path, size, root).read_bytes()
+    except FileNotFoundError:
         return None
 
 
@@ -106,14 +112,21 @@ def sharp_thumbnail(path: Path, size: int = DEFAULT_SIZE) -> Image.Image:
         return _fit(upright.convert("RGB"), size)
 
 
-def store_thumbnail(path: Path, image: Image.Image, size: int = DEFAULT_SIZE, root: Path | None = None) -> Path:
-    """Write `image` to the cache as the thumbnail of `path` at `size` (atomic: temporary file, rename)."""
+def encode(image: Image.Image) -> bytes:
+    """`image` as JPEG bytes at the cache quality."""
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=CACHE_QUALITY)
+    return buf.getvalue()
+
+
+def store_thumbnail(path: Path, jpeg: bytes, size: int = DEFAULT_SIZE, root: Path | None = None) -> Path:
+    """Write `jpeg` to the cache as the thumbnail of `path` at `size` (atomic: temporary file, rename)."""
     target = cache_path(path, size, root)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".thumb-", suffix=".jpg", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            image.save(fh, "JPEG", quality=CACHE_QUALITY)
+            fh.write(jpeg)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -142,9 +155,9 @@ def thumbnails(
         if embedded_first:
             preview = embedded_preview(path, size)
             if preview is not None:
-                yield Thumbnail(path, "embedded", preview)
+                yield Thumbnail(path, "embedded", encode(preview))
         try:
-            sharp = sharp_thumbnail(path, size)
+            sharp = encode(sharp_thumbnail(path, size))
         except (OSError, ValueError, Image.DecompressionBombError):
             continue
         with contextlib.suppress(OSError):  # a read-only or full cache only costs speed

@@ -63,10 +63,10 @@ def read_results(paths: Sequence[Path], read: Callable[[Path], PhotoMetadata]) -
             yield path, None, f"{path}: cannot read: {exc.strerror or exc}"
 
 
-def thumbnail_results(paths: Sequence[Path], size: int, cache_root: Path | None) -> Iterator[tuple[Path, QImage, str]]:
-    """``(path, QImage, kind)`` for each thumbnail the core produces."""
+def thumbnail_results(paths: Sequence[Path], size: int, cache_root: Path | None) -> Iterator[tuple[Path, bytes, str]]:
+    """``(path, JPEG bytes, kind)`` for each thumbnail the core produces."""
     for thumb in thumbnails.thumbnails(paths, size, cache_root):
-        yield thumb.path, to_qimage(thumb.image), thumb.kind
+        yield thumb.path, thumb.jpeg, thumb.kind
 
 
 def _chunks(paths: Sequence[Path]) -> Iterator[Sequence[Path]]:
@@ -203,7 +203,7 @@ class PictureLoader(QObject):
                     pool=self.pool,
                 )
 
-    def _on_thumbnails(self, cancelled: workers.Cancelled, batch: list[tuple[Path, QImage, str]]) -> None:
+    def _on_thumbnails(self, cancelled: workers.Cancelled, batch: list[tuple[Path, bytes, str]]) -> None:
         if not cancelled.is_set:
             self._model.set_thumbnails(batch)
 

@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         self._editor_refresh.setInterval(0)
         self._editor_refresh.timeout.connect(self._refresh_editor)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Stretch the grid's cells so the columns fill the width of the view."""
         if event.type() == QEvent.Type.Resize and watched is self.grid.viewport():
             width = self.grid.viewport().width()
@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
             self.preview.show_picture(None)
             return
         item = self.model.item(index.row())
-        self.preview.show_picture(item.path, item.thumbnail, item.error)
+        self.preview.show_picture(item.path, self.model.thumbnail(index.row()), item.error)
 
     def _update_status(self, message: str = "") -> None:
         total = self.model.rowCount()

@@ -7,6 +7,7 @@ only through :meth:`PhotoListModel.set_pending` (called by the undo commands), s
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -20,6 +21,8 @@ from captioner.fields import FIELD_BY_KEY, FieldValue, empty_value
 from captioner.photo import PhotoMetadata
 
 DEFAULT_LANG = "x-default"
+DECODED_LIMIT = 400
+"""Decoded thumbnails kept in memory: a few screenfuls; the rest stay JPEG-encoded (~6 KB each)."""
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -58,7 +61,8 @@ class PhotoItem:
     """None until the metadata is read (or when reading failed: see `error`)."""
     pending: dict[str, Any] = field(default_factory=dict)
     """Unsaved edits by field key; for language alternatives a ``{lang: text}`` dict of edited languages."""
-    thumbnail: QImage | None = None
+    thumbnail_jpeg: bytes = b""
+    """The grid thumbnail, JPEG-encoded (decoded on demand by the model, a few hundred at a time)."""
     thumbnail_kind: str = ""
     error: str = ""
 
@@ -99,10 +103,12 @@ class PhotoListModel(QAbstractListModel):
     pendingChanged = Signal()
     """Emitted whenever any pending edit appears, changes or goes."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, decoded_limit: int = DECODED_LIMIT) -> None:
         super().__init__(parent)
         self._items: list[PhotoItem] = []
         self._row_of: dict[Path, int] = {}
+        self._decoded: OrderedDict[Path, QImage] = OrderedDict()
+        self._decoded_limit = decoded_limit
 
     # --- Qt model interface -------------------------------------------------------------------------------
 
@@ -134,7 +140,7 @@ class PhotoListModel(QAbstractListModel):
         if role == PhotoRole.Caption:
             return item.value("caption")
         if role == PhotoRole.Thumbnail:
-            return item.thumbnail
+            return self.thumbnail(index.row())
         if role == PhotoRole.MissingCredit:
             return item.meta is not None and not item.value("credit")
         if role == PhotoRole.Conflict:
@@ -164,6 +170,7 @@ class PhotoListModel(QAbstractListModel):
         self.beginResetModel()
         self._items = [PhotoItem(Path(p)) for p in paths]
         self._row_of = {item.path: row for row, item in enumerate(self._items)}
+        self._decoded.clear()
         self.endResetModel()
         self.pendingChanged.emit()
 
@@ -191,19 +198,37 @@ class PhotoListModel(QAbstractListModel):
             rows.append(row)
         self._changed(rows)
 
-    def set_thumbnails(self, thumbs: Iterable[tuple[Path, QImage, str]]) -> None:
-        """Store thumbnails ``(path, image, kind)``; an embedded preview never replaces a sharp one."""
+    def set_thumbnails(self, thumbs: Iterable[tuple[Path, bytes, str]]) -> None:
+        """Store thumbnails ``(path, JPEG bytes, kind)``; an embedded preview never replaces a sharp one."""
         rows = []
-        for path, image, kind in thumbs:
+        for path, jpeg, kind in thumbs:
             row = self._row_of.get(Path(path))
             if row is None:
                 continue
             item = self._items[row]
             if kind == "embedded" and item.thumbnail_kind in ("sharp", "cached"):
                 continue
-            item.thumbnail, item.thumbnail_kind = image, kind
+            item.thumbnail_jpeg, item.thumbnail_kind = jpeg, kind
+            self._decoded.pop(item.path, None)
             rows.append(row)
         self._changed(rows, [PhotoRole.Thumbnail])
+
+    def thumbnail(self, row: int) -> QImage | None:
+        """The decoded thumbnail of `row` (kept for the most recently shown pictures only), or None."""
+        item = self._items[row]
+        if not item.thumbnail_jpeg:
+            return None
+        image = self._decoded.get(item.path)
+        if image is None:
+            image = QImage.fromData(item.thumbnail_jpeg, "JPG")
+            if image.isNull():
+                return None
+            self._decoded[item.path] = image
+            if len(self._decoded) > self._decoded_limit:
+                self._decoded.popitem(last=False)
+        else:
+            self._decoded.move_to_end(item.path)
+        return image
 
     # --- access ---------------------------------------------------------------------------------------------
 

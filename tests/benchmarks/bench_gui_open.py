@@ -115,7 +115,7 @@ class Run:
             total = model.rowCount()
             if self.first_visible is None and total:
                 k = self.visible_count()
-                if all(model.item(r).thumbnail is not None for r in range(k)):
+                if all(model.item(r).thumbnail_jpeg for r in range(k)):
                     self.first_visible = now - start
             if self.all_thumbs is None and total and len(sharp) == total:
                 self.all_thumbs = now - start
