@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(True)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)  # thousands of pictures lay out in steps
+        self.grid.setBatchSize(300)
         self.grid.setGridSize(QSize(CELL_W + 4, CELL_H + 4))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.setMouseTracking(True)

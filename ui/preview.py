@@ -28,6 +28,7 @@ class PreviewPane(QWidget):
         self.setMinimumSize(200, 150)
         self.path: Path | None = None
         self._pixmap: QPixmap | None = None
+        self._scaled: QPixmap | None = None
         self._message = "No picture selected"
         self._cancelled = workers.Cancelled()
 
@@ -43,6 +44,7 @@ class PreviewPane(QWidget):
         self.path = path
         self._message = message or ("No picture selected" if path is None else "")
         self._pixmap = QPixmap.fromImage(placeholder) if placeholder is not None and not placeholder.isNull() else None
+        self._scaled = None
         self.update()
         if path is None:
             return
@@ -50,6 +52,7 @@ class PreviewPane(QWidget):
         def done(image: QImage) -> None:
             if not cancelled.is_set and self.path == path:
                 self._pixmap = QPixmap.fromImage(image)
+                self._scaled = None
                 self.update()
 
         def failed(exc: BaseException) -> None:
@@ -63,11 +66,14 @@ class PreviewPane(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window).darker(115))
         if self._pixmap is not None and not self._pixmap.isNull():
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             size = self._pixmap.size().scaled(self.size() - QSize(16, 16), Qt.AspectRatioMode.KeepAspectRatio)
-            x = (self.width() - size.width()) // 2
-            y = (self.height() - size.height()) // 2
-            painter.drawPixmap(x, y, size.width(), size.height(), self._pixmap)
+            if self._scaled is None or self._scaled.size() != size:  # scale once per size, not per paint
+                self._scaled = self._pixmap.scaled(
+                    size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
+            x = (self.width() - self._scaled.width()) // 2
+            y = (self.height() - self._scaled.height()) // 2
+            painter.drawPixmap(x, y, self._scaled)
         elif self._message:
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._message)

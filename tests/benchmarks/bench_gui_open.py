@@ -137,12 +137,14 @@ class Run:
         done.stop()
         heartbeat.stop()
         gaps = [b - a for a, b in zip(self.beats, self.beats[1:], strict=False)]
+        worst = max(range(len(gaps)), key=gaps.__getitem__, default=0)
         return {
             "pictures": model.rowCount(),
             "first_visible_ms": round((self.first_visible or float("nan")) * 1000),
             "all_thumbnails_ms": round((self.all_thumbs or float("nan")) * 1000),
             "all_metadata_ms": round((self.all_meta or float("nan")) * 1000),
             "max_stall_ms": round(max(gaps, default=0) * 1000, 1),
+            "max_stall_at_ms": round((self.beats[worst] - start) * 1000) if gaps else 0,
             "rss_mb": round(rss_mb()),
         }
 
