@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime
 import errno
 import functools
 import hashlib
@@ -111,6 +112,35 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+_LANGUAGE = re.compile(r"^(x-default|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$")
+
+
+def check_language(lang: str) -> str:
+    """`lang` if it is an XMP language tag (BCP 47: ``vi``, ``zh-Hant-TW``, ``x-default``); else UsageError."""
+    if not _LANGUAGE.match(lang):
+        raise UsageError(f"{lang!r} is not a language tag like vi, zh-Hans or x-default")
+    return lang
+
+
+def check_date(text: str) -> None:
+    """Raise UsageError unless `text` is a real ISO 8601 date, optionally with a time and a zone."""
+    example = "a date like 2025-01-07 or 2025-01-07T08:30:00+07:00"
+    m = _DATE_RE.match(text)
+    if m is None:
+        raise UsageError(f"date_created: {text!r} is not {example}")
+    y, mo, d, h, mi, s, tz = m.groups()
+    try:
+        datetime.date(int(y), int(mo), int(d))
+        if h is not None:
+            datetime.time(int(h), int(mi), int(s or 0))
+    except ValueError:
+        raise UsageError(f"date_created: {text!r} is not a real date and time ({example})") from None
+    if tz not in (None, "Z"):
+        hours, minutes = int(tz[1:3]), int(tz[-2:])
+        if hours > 14 or minutes > 59 or (hours == 14 and minutes):
+            raise UsageError(f"date_created: {tz!r} is not a time zone (from -12:00 to +14:00)")
+
+
 def normalise_changes(changes: Changes) -> dict[str, Change]:
     """Validate `changes` against the field table and clean their text (:func:`clean_text`).
 
@@ -133,10 +163,12 @@ def normalise_changes(changes: Changes) -> dict[str, Change]:
         elif isinstance(value, dict):
             if not f.is_lang_alt:
                 raise UsageError(f"{key}: only caption, title, copyright and alt_text have languages")
+            for lang in value:
+                check_language(str(lang))
             out[key] = {str(k): clean_text(str(v)) for k, v in value.items()}
         elif isinstance(value, str):
-            if f.key == "date_created" and value.strip() and not _DATE_RE.match(value.strip()):
-                raise UsageError(f"date_created: {value!r} is not a date like 2025-01-07 or 2025-01-07T08:30:00+07:00")
+            if f.key == "date_created" and value.strip():
+                check_date(value.strip())
             out[key] = clean_text(value)
         else:
             raise UsageError(f"{key}: expected text")
@@ -291,12 +323,12 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     old_header = _jpeg_header_or_none(data) if before.format == "image/jpeg" else None
     block = jpeg.iim_block(old_header.app13) if old_header is not None and old_header.app13 else None
     iim_raw = jpeg.iim_datasets(block) if block else None
-    warnings, exif_skipped = _apply(image, before, wanted, sources, iim_raw)
+    warnings, exif_skipped = _apply_or_fail(path, image, before, wanted, sources, iim_raw)
     new = _write_to_memory(path, image, before.format)
     if old_header is not None and _moves_maker_notes(image, old_header, new):
         # exiv2 rebuilt an EXIF block holding camera maker notes: write again with every EXIF value in place.
         image = open_image(path, data)
-        warnings, exif_skipped = _apply(image, before, wanted, sources, iim_raw, exif_in_place=True)
+        warnings, exif_skipped = _apply_or_fail(path, image, before, wanted, sources, iim_raw, exif_in_place=True)
         new = _write_to_memory(path, image, before.format)
         if _moves_maker_notes(image, old_header, new):
             raise WriteError(path, "its camera maker notes would not survive the change of its EXIF block")
@@ -334,7 +366,7 @@ def _prepare_sidecar(
         side_image = exiv2.ImageFactory.create(exiv2.ImageType.xmp)
     before = extract(path, image, stamp, data, xmp=side_image.xmpData())
     before.sidecar = side if side_stat is not None else None
-    warnings, _ = _apply(side_image, before, wanted, frozenset({"xmp"}))
+    warnings, _ = _apply_or_fail(path, side_image, before, wanted, frozenset({"xmp"}))
     try:
         side_image.writeMetadata()
     except exiv2.Exiv2Error as exc:
@@ -535,6 +567,15 @@ def _apply(
     return warnings, exif.skipped
 
 
+def _apply_or_fail(path: Path, image: Any, *args: Any, **kwargs: Any) -> tuple[list[str], set[str]]:
+    """:func:`_apply`, with anything the engine refuses (a value it cannot hold) as this file's WriteError."""
+    try:
+        return _apply(image, *args, **kwargs)
+    except (exiv2.Exiv2Error, ValueError, TypeError) as exc:
+        reason = exc.args[-1] if exc.args else exc
+        raise WriteError(path, f"the metadata engine cannot hold a value: {reason}") from None
+
+
 def _keep_raw_dates(iptc_data: Any, raw: list[tuple[int, int, bytes]] | None) -> None:
     """Give IIM date and time datasets back their original bytes, so re-encoding never changes them
     (exiv2 would add ``+00:00`` to a time written without a zone, claiming a zone nobody gave)."""
@@ -589,9 +630,8 @@ def _set_xmp_lang_alt(xmp_data: Any, f: Field, langs: Mapping[str, str]) -> None
     _erase_xmp(xmp_data, f.xmp)
     if not langs:
         return
-    value = exiv2.LangAltValue()
-    for lang in sorted(langs, key=lambda k: (k != "x-default", k)):
-        value.read(f'lang="{lang}" {langs[lang]}')
+    # Built from a dict, not parsed from 'lang="…" text': exiv2's parser refuses tags like zh-Hant-TW.
+    value = exiv2.LangAltValue({lang: langs[lang] for lang in sorted(langs, key=lambda k: (k != "x-default", k))})
     xmp_data.add(exiv2.XmpKey(f.xmp), value)
 
 

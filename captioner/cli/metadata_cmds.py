@@ -14,6 +14,7 @@ from captioner.errors import CaptionerError, UsageError
 from captioner.fields import FIELD_KEYS, FIELDS, LIST_KEYS, field
 from captioner.paths import catalogue_path
 from captioner.photo import PhotoMetadata
+from captioner.writing import check_language, normalise_changes
 
 if TYPE_CHECKING:
     from captioner.writing import BatchItem, Change
@@ -126,14 +127,12 @@ def changes_from_args(args: argparse.Namespace) -> dict[str, Change]:
             raise UsageError(f"--{f.key.replace('_', '-')} and --clear {f.key} contradict each other")
         if f.key in LIST_KEYS:
             changes[f.key] = [v for v in value if v.strip()]
-        elif f.is_lang_alt and args.lang != "x-default":
+        elif f.is_lang_alt and check_language(args.lang) != "x-default":
             changes[f.key] = {args.lang: value}
         else:
             changes[f.key] = value
     if not changes:
         raise UsageError("nothing to write: give at least one field, e.g. --caption TEXT or --clear KEY")
-    from captioner.writing import normalise_changes
-
     return normalise_changes(changes)  # a bad value is one usage error, not one error per file
 
 
