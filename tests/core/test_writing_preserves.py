@@ -541,3 +541,17 @@ def test_three_part_language_tags_are_kept(tmp_path: Path) -> None:
     assert lang_value(after, "XMP-dc:Description", "zh-Hant-TW") == "新的圖片說明"
     assert lang_value(after, "XMP-dc:Description", "sr-Latn-RS") == "Novi opis"
     assert after["XMP-dc:Description"] == "Chú thích mới"
+
+
+@pytest.mark.parametrize("rel", ["exiftool/Photoshop.psd", "exiftool/ExifTool.tif", "exiv2/Reagan.tiff"])
+def test_other_formats_keep_a_current_digest(rel: str, corpus_copy: Any) -> None:
+    """PSD and TIFF carry IIM too: after a write the values are there, IIM is UTF-8, no digest is left stale."""
+    path = corpus_copy(rel)
+    write_fields(path, {"caption": "Chú thích", "credit": "TTXVN"})
+    after = run_exiftool(path)
+    assert after.get("XMP-dc:Description") == "Chú thích"
+    assert after.get("IPTC:Caption-Abstract") == "Chú thích"
+    assert after.get("IPTC:CodedCharacterSet") == "UTF8"
+    assert not any("IPTCDigest is not current" in w for w in warnings_of(after))
+    if "Photoshop:IPTCDigest" in after:
+        assert after["Photoshop:IPTCDigest"] == after["File:CurrentIPTCDigest"]
