@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from captioner_gui.photo_model import DEFAULT_LANG, PhotoItem
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
@@ -31,11 +31,14 @@ from PySide6.QtWidgets import (
 
 from captioner.fields import FIELDS, Field
 from captioner.templates import LIST_SEPARATOR, expand_codes, split_list
+from captioner.textfold import fold
 
 MULTIPLE = "‹multiple values›"
 OVER_LIMIT_STYLE = "color: #d32f2f; font-weight: bold;"
 LANGUAGE_NAMES = {DEFAULT_LANG: "Default", "en": "English", "vi": "Tiếng Việt", "zh": "中文", "zh-CN": "中文 (简体)",
                   "zh-TW": "中文 (繁體)", "fr": "Français", "de": "Deutsch", "ja": "日本語", "ko": "한국어"}
+FOLDED_ROLE = Qt.ItemDataRole.UserRole + 1
+"""Completion matches on names folded for case and diacritics."""
 NO_METER = frozenset({"date_created"})
 """Fields whose IIM limit applies to a reformatted value, so a byte count of the text would mislead."""
 
@@ -123,7 +126,7 @@ class FieldEditor(QWidget):
 class LineFieldEditor(FieldEditor):
     """A one-line text field; list fields (byline, keywords) take ``;``-separated items."""
 
-    def __init__(self, spec: Field, names: QStringListModel | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: Field, names: QStandardItemModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.line = QLineEdit(self)
         self.line.setObjectName(f"field_{spec.key}")
@@ -142,10 +145,11 @@ class LineFieldEditor(FieldEditor):
         self.completer: QCompleter | None = None
         if names is not None:
             self.completer = QCompleter(names, self)
+            self.completer.setCompletionRole(FOLDED_ROLE)  # "duc" finds "Nguyễn Đức Trung"
             self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
             self.completer.setWidget(self.line)
-            self.completer.activated.connect(self._on_completion)
+            self.completer.activated[QModelIndex].connect(self._on_completion)
 
     def text(self) -> str:
         """The text shown (empty in ‹multiple values› state)."""
@@ -193,13 +197,15 @@ class LineFieldEditor(FieldEditor):
         if self.completer is not None:
             prefix = expanded[: self.line.cursorPosition()].rsplit(LIST_SEPARATOR, 1)[-1].strip()
             if prefix:
-                self.completer.setCompletionPrefix(prefix)
+                self.completer.setCompletionPrefix(fold(prefix))
                 if self.completer.completionCount() > 0:
                     self.completer.complete()
             else:
                 self.completer.popup().hide()
 
-    def _on_completion(self, name: str) -> None:
+    def _on_completion(self, chosen: QModelIndex | str) -> None:
+        """Replace the name being typed (the last ``;`` item before the cursor) with the chosen one."""
+        name = chosen if isinstance(chosen, str) else str(chosen.data(Qt.ItemDataRole.DisplayRole))
         head = self.line.text()[: self.line.cursorPosition()]
         tail = self.line.text()[self.line.cursorPosition() :]
         parts = head.rsplit(LIST_SEPARATOR, 1)
@@ -351,7 +357,7 @@ class EditorPanel(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.names = QStringListModel(self)
+        self.names = QStandardItemModel(self)
         body = QWidget(self)
         self.form = QFormLayout(body)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -399,7 +405,16 @@ class EditorPanel(QScrollArea):
 
     def set_names(self, names: Sequence[str]) -> None:
         """Names offered when typing a byline or credit (people registry and names seen in the folder)."""
-        self.names.setStringList(sorted(set(names), key=str.casefold))
+        self.names.clear()
+        for name in sorted(set(names), key=fold):
+            item = QStandardItem(name)
+            item.setData(fold(name), FOLDED_ROLE)
+            item.setEditable(False)
+            self.names.appendRow(item)
+
+    def name_list(self) -> list[str]:
+        """The names offered for completion."""
+        return [self.names.item(r).text() for r in range(self.names.rowCount())]
 
     def show_items(self, items: Sequence[PhotoItem]) -> None:
         """Show the pictures being edited; disabled when none is selected or read yet."""
