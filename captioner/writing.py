@@ -306,8 +306,6 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     data, st = _read_bytes(path, real)
     need_hash = expected is not None and expected.sha256 is not None
     stamp = FileStamp.of_stat(st, hashlib.sha256(data).hexdigest() if need_hash else None)
-    if expected is not None and not force and not expected.matches(stamp):
-        raise ChangedOnDiskError(path, "another program changed it; reload it, or write with --force")
     try:
         image = open_image(path, data)
     except UnsupportedFormatError:
@@ -315,10 +313,13 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     except ReadError as exc:
         raise WriteError(path, exc.reason) from None
     sources = writable_sources(image)
-    if "xmp" not in sources:
-        return _prepare_sidecar(path, real, image, data, st, stamp, wanted)
-    if not st.st_mode & 0o222:
+    in_place = "xmp" in sources
+    if in_place and not st.st_mode & 0o222:
         raise WriteError(path, "the file is read-only")
+    if expected is not None and not force and not expected.matches(stamp):
+        raise ChangedOnDiskError(path, "another program changed it; reload it, or write with --force")
+    if not in_place:
+        return _prepare_sidecar(path, real, image, data, st, stamp, wanted)
     before = extract(path, image, stamp, data)
     old_header = _jpeg_header_or_none(data) if before.format == "image/jpeg" else None
     block = jpeg.iim_block(old_header.app13) if old_header is not None and old_header.app13 else None
