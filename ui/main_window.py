@@ -16,13 +16,14 @@ from captioner_gui import workers
 from captioner_gui.delegate import CELL_H, CELL_W, PhotoDelegate
 from captioner_gui.editor_panel import EditorPanel
 from captioner_gui.loading import PictureLoader
+from captioner_gui.newsroom import NewsroomController
 from captioner_gui.photo_model import PhotoItem, PhotoListModel
 from captioner_gui.preview import PreviewPane
 from captioner_gui.saving import SaveController, SaveReport
 from captioner_gui.sidebar import Sidebar
 from captioner_gui.template_dialog import TemplateDialog
 from captioner_gui.undo import changes_edit, field_edit, revert_edit
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -77,6 +78,11 @@ class ErrorList(QDialog):
 class MainWindow(QMainWindow):
     """Captioner's main window."""
 
+    folderOpened = Signal(object)
+    """A folder (Path) is being shown."""
+    storyOpened = Signal(str)
+    """A story is being shown, in its order."""
+
     def __init__(
         self,
         settings: QSettings,
@@ -107,6 +113,9 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_actions()
         self._connect()
+        self.import_dialog: QDialog | None = None
+        self.export_dialog: QDialog | None = None
+        self.newsroom = NewsroomController(self)
         self.editor.set_codes(codes or {})
         self._restore_layout()
         self.refresh_sidebar()
@@ -383,6 +392,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.setWindowTitle(f"{self.folder.name}[*] — Captioner")
         self.loader.load_folder(self.folder)
+        self.folderOpened.emit(self.folder)
         return True
 
     def show_paths(self, paths: Sequence[Path], label: str) -> bool:
@@ -404,7 +414,8 @@ class MainWindow(QMainWindow):
         except CaptionerError as exc:
             QMessageBox.warning(self, "Story", str(exc))
             return
-        self.show_paths(paths, f"Story: {name}")
+        if self.show_paths(paths, f"Story: {name}"):
+            self.storyOpened.emit(name)
 
     def search(self, query: str) -> None:
         """Search the catalogue (``byline:…``, ``missing:credit`` …); an empty query shows the folder again."""
@@ -510,6 +521,21 @@ class MainWindow(QMainWindow):
     def selected_items(self) -> list[PhotoItem]:
         """Selected pictures in grid order."""
         return [self.model.item(r) for r in self.selected_rows()]
+
+    def jump_to(self, path: Path) -> None:
+        """Select and show the picture at `path` (from the Checks panel or the story order)."""
+        row = self.model.row_of(Path(path))
+        if row is None:
+            self.statusBar().showMessage(f"{Path(path).name} is not among the pictures shown", 4000)
+            return
+        self.select_rows([row])
+        self.grid.scrollTo(self.model.index(row, 0))
+        self.grid.setFocus()
+
+    def has_unsaved(self, path: Path) -> bool:
+        """True when the app holds unsaved edits of the picture at `path`."""
+        row = self.model.row_of(Path(path))
+        return row is not None and bool(self.model.item(row).pending)
 
     def select_rows(self, rows: Sequence[int]) -> None:
         """Select `rows` (the first becomes current)."""
