@@ -49,14 +49,18 @@ class NewsroomController(QObject):
         self.window = window
         self.style = HouseStyle()
         self.people = People()
-        self.checks = ChecksPanel(self.style, self.people, window.catalogue, parent=window, has_unsaved=window.has_unsaved)
+        self.checks = ChecksPanel(
+            self.style, self.people, window.catalogue, parent=window, has_unsaved=window.has_unsaved
+        )
         self.checks.setObjectName("checks_panel")
         self.checks_dock = self._dock("Checks", "checks_dock", self.checks, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.story_list: StoryListWidget | None = None
         self.story_dock: QDockWidget | None = None
         if window.catalogue is not None:
             self.story_list = StoryListWidget(window.catalogue, parent=window)
-            self.story_dock = self._dock("Story order", "story_dock", self.story_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+            self.story_dock = self._dock(
+                "Story order", "story_dock", self.story_list, Qt.DockWidgetArea.LeftDockWidgetArea
+            )
             self.story_list.jumpRequested.connect(window.jump_to)
             self.story_list.failed.connect(self._story_failed)
 
