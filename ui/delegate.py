@@ -10,7 +10,7 @@ from __future__ import annotations
 from captioner_gui.photo_model import PhotoRole
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 THUMB_W, THUMB_H = 168, 124
 CELL_W, CELL_H = 184, 196
@@ -23,10 +23,6 @@ UNSAVED_COLOUR = QColor("#1565c0")
 
 class PhotoDelegate(QStyledItemDelegate):
     """Paints a grid cell from the :class:`~captioner_gui.photo_model.PhotoRole` roles."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._scaled: dict[tuple[int, int], QImage] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """Every cell is the same size (the view uses uniform item sizes)."""
@@ -63,9 +59,7 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(thumb_rect.adjusted(8, 8, -8, -8), 4, 4)
 
-        text_colour = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        )
+        text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         font = QFont(option.font)
         y = thumb_rect.bottom() + 4
         text_rect = QRect(rect.x() + PAD, y, rect.width() - 2 * PAD, 0)
@@ -85,7 +79,9 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setFont(small)
         caption = " ".join(str(index.data(PhotoRole.Caption) or "").split())
         error = str(index.data(PhotoRole.Error) or "")
-        snippet_rect = QRect(text_rect.x(), name_rect.bottom() + 2, text_rect.width(), rect.bottom() - name_rect.bottom() - 4)
+        snippet_rect = QRect(
+            text_rect.x(), name_rect.bottom() + 2, text_rect.width(), rect.bottom() - name_rect.bottom() - 4
+        )
         if error:
             painter.setPen(CONFLICT_COLOUR)
             snippet = sfm.elidedText("cannot read", Qt.TextElideMode.ElideRight, snippet_rect.width())

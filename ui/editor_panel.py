@@ -35,8 +35,18 @@ from captioner.textfold import fold
 
 MULTIPLE = "‹multiple values›"
 OVER_LIMIT_STYLE = "color: #d32f2f; font-weight: bold;"
-LANGUAGE_NAMES = {DEFAULT_LANG: "Default", "en": "English", "vi": "Tiếng Việt", "zh": "中文", "zh-CN": "中文 (简体)",
-                  "zh-TW": "中文 (繁體)", "fr": "Français", "de": "Deutsch", "ja": "日本語", "ko": "한국어"}
+LANGUAGE_NAMES = {
+    DEFAULT_LANG: "Default",
+    "en": "English",
+    "vi": "Tiếng Việt",
+    "zh": "中文",
+    "zh-CN": "中文 (简体)",
+    "zh-TW": "中文 (繁體)",
+    "fr": "Français",
+    "de": "Deutsch",
+    "ja": "日本語",
+    "ko": "한국어",
+}
 FOLDED_ROLE = Qt.ItemDataRole.UserRole + 1
 """Completion matches on names folded for case and diacritics."""
 NO_METER = frozenset({"date_created"})

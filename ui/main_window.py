@@ -239,7 +239,9 @@ class MainWindow(QMainWindow):
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
         self.template_action = self._action(
-            "Apply &Template…", self.apply_template_dialog, QKeySequence("Ctrl+T"),
+            "Apply &Template…",
+            self.apply_template_dialog,
+            QKeySequence("Ctrl+T"),
             "Fill fields of the selected pictures from a template (Ctrl+T)",
         )
         self.find_action = self._action("&Find", self.focus_search, key.StandardKey.Find)
@@ -257,8 +259,17 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
-        for a in (self.undo_action, self.redo_action, None, self.select_all_action, self.template_action,
-                  self.caption_action, None, self.find_action, self.save_search_action):
+        for a in (
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.select_all_action,
+            self.template_action,
+            self.caption_action,
+            None,
+            self.find_action,
+            self.save_search_action,
+        ):
             if a is None:
                 edit_menu.addSeparator()
             else:
@@ -267,8 +278,14 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
-        for a in (self.open_action, self.save_action, self.revert_action, self.undo_action, self.redo_action,
-                  self.template_action):
+        for a in (
+            self.open_action,
+            self.save_action,
+            self.revert_action,
+            self.undo_action,
+            self.redo_action,
+            self.template_action,
+        ):
             toolbar.addAction(a)
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

@@ -130,7 +130,11 @@ class NewsroomController(QObject):
             self.window.statusBar().showMessage("Open a folder first", 4000)
             return
         dialog = ImportArticleDialog(
-            folder, self.style, self.people, self.window.catalogue, parent=self.window,
+            folder,
+            self.style,
+            self.people,
+            self.window.catalogue,
+            parent=self.window,
             has_unsaved=self.window.has_unsaved,
         )
         dialog.applied.connect(self.window.reload)

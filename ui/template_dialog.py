@@ -79,8 +79,10 @@ class TemplateDialog(QDialog):
         scroll.setWidget(grid_host)
 
         hint = QLabel(
-            "Variables: " + "  ".join("{" + v + "}" for v in VARIABLES)
-            + ".  Lists (photographer, keywords) take items separated by ;", self
+            "Variables: "
+            + "  ".join("{" + v + "}" for v in VARIABLES)
+            + ".  Lists (photographer, keywords) take items separated by ;",
+            self,
         )
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.Cancel)

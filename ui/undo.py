@@ -84,9 +84,7 @@ def field_edit(
     return EditCommand(model, text, edits, merge_key)
 
 
-def changes_edit(
-    model: PhotoListModel, changes: Mapping[Path, Mapping[str, Any]], text: str
-) -> EditCommand:
+def changes_edit(model: PhotoListModel, changes: Mapping[Path, Mapping[str, Any]], text: str) -> EditCommand:
     """One command applying per-picture changes ``{path: {key: value}}`` (a template on a selection)."""
     edits = []
     for path, fields in changes.items():

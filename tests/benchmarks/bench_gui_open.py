@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -136,7 +137,7 @@ class Run:
         loop.exec()
         done.stop()
         heartbeat.stop()
-        gaps = [b - a for a, b in zip(self.beats, self.beats[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(self.beats)]
         worst = max(range(len(gaps)), key=gaps.__getitem__, default=0)
         return {
             "pictures": model.rowCount(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 
 from conftest import make_jpeg, wait_loaded
@@ -29,7 +30,7 @@ def test_heartbeat_keeps_firing_while_a_large_folder_loads(qtbot, make_window, t
     wait_loaded(qtbot, window, timeout=120_000)
     heartbeat.stop()
     elapsed = time.perf_counter() - started
-    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(beats)]
     assert window.model.rowCount() == PICTURES
     assert all(item.meta is not None and item.thumbnail_jpeg for item in window.model.items())
     assert len(beats) > elapsed / 0.010 * 0.3, "the heartbeat barely ran"
