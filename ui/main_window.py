@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from captioner.errors import CaptionerError
 from captioner.photo import PhotoMetadata
-from captioner.templates import PictureContext, Template, apply_template
+from captioner.templates import PictureContext, Template, apply_template, load_codes
 
 log = logging.getLogger(__name__)
 
@@ -250,12 +250,17 @@ class MainWindow(QMainWindow):
         self.save_search_action = self._action(
             "Save Search", self.save_current_search, None, "Keep this search in the sidebar"
         )
+        self.codes_action = self._action(
+            "Code &Replacements…", self.choose_codes_file, None, "Choose a tab-separated codes file (code, TAB, text)"
+        )
         self.quit_action = self._action("&Quit", self.close, key.StandardKey.Quit)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         for a in (self.open_action, self.save_action, self.revert_action):
             file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.codes_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
@@ -469,6 +474,27 @@ class MainWindow(QMainWindow):
         if query not in saved:
             self.settings.setValue("savedSearches", [*saved, query])
         self.refresh_sidebar()
+
+    def choose_codes_file(self) -> None:
+        """Ask for a codes file and use it from now on (remembered)."""
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Code replacements", str(Path.home()), "Codes files (*.txt *.tsv *.tab);;All files (*)"
+        )
+        if path:
+            self.load_codes_file(Path(path))
+
+    def load_codes_file(self, path: Path) -> None:
+        """Read the codes file `path` in a worker, then use its codes while typing."""
+
+        def loaded(codes: dict[str, str]) -> None:
+            self.editor.set_codes(codes)
+            self.settings.setValue("codesFile", str(path))
+            self.statusBar().showMessage(f"{len(codes)} code replacement(s) from {path.name}", 5000)
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, "Code replacements", f"Cannot read {path}: {exc}")
+
+        workers.start(lambda: iter([load_codes(path)]), on_value=loaded, on_failed=failed)
 
     def focus_search(self) -> None:
         """Ctrl+F."""
