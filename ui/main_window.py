@@ -229,15 +229,20 @@ class MainWindow(QMainWindow):
         self.revert_action = self._action(
             "&Revert", self.revert, None, "Drop the unsaved edits of the selected pictures (all if none selected)"
         )
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts(QKeySequence.keyBindings(key.StandardKey.Undo))
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        # Own actions rather than QUndoStack.createUndoAction: a fixed text keeps the toolbar from jumping;
+        # what would be undone goes to the tooltip.
+        self.undo_action = self._action("&Undo", self.undo_stack.undo, QKeySequence.keyBindings(key.StandardKey.Undo))
+        self.redo_action = self._action("&Redo", self.undo_stack.redo)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(self._undo_text_changed)
+        self.undo_stack.redoTextChanged.connect(self._redo_text_changed)
         redo_keys = QKeySequence.keyBindings(key.StandardKey.Redo)
         if QKeySequence("Ctrl+Shift+Z") not in redo_keys:
             redo_keys.append(QKeySequence("Ctrl+Shift+Z"))
         self.redo_action.setShortcuts(redo_keys)
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
         self.template_action = self._action(
             "Apply &Template…",
             self.apply_template_dialog,
@@ -342,6 +347,12 @@ class MainWindow(QMainWindow):
 
     def _folder_chosen(self, folder: str) -> None:
         self.open_folder(Path(folder))
+
+    def _undo_text_changed(self, text: str) -> None:
+        self.undo_action.setToolTip(f"Undo {text}" if text else "Undo")
+
+    def _redo_text_changed(self, text: str) -> None:
+        self.redo_action.setToolTip(f"Redo {text}" if text else "Redo")
 
     def _undo_index_changed(self, _index: int) -> None:
         self._update_status()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from captioner_gui import workers
@@ -15,8 +17,9 @@ from captioner import thumbnails
 PREVIEW_SIZE = 1600
 
 
-def _preview_image(path: Path) -> QImage:
-    return to_qimage(thumbnails.sharp_thumbnail(path, PREVIEW_SIZE))
+def _preview_result(path: Path) -> Iterator[tuple[Path, QImage]]:
+    """The large preview of `path`, decoded in a worker."""
+    yield path, to_qimage(thumbnails.sharp_thumbnail(path, PREVIEW_SIZE))
 
 
 class PreviewPane(QWidget):
@@ -49,18 +52,25 @@ class PreviewPane(QWidget):
         if path is None:
             return
 
-        def done(image: QImage) -> None:
-            if not cancelled.is_set and self.path == path:
-                self._pixmap = QPixmap.fromImage(image)
-                self._scaled = None
-                self.update()
+        workers.start(
+            partial(_preview_result, path),
+            on_value=self._loaded,
+            on_failed=self._failed,
+            cancelled=cancelled,
+        )
 
-        def failed(exc: BaseException) -> None:
-            if not cancelled.is_set and self.path == path:
-                self._message = f"Cannot show {path.name}"
-                self.update()
+    def _loaded(self, result: tuple[Path, QImage]) -> None:
+        path, image = result
+        if path == self.path:
+            self._pixmap = QPixmap.fromImage(image)
+            self._scaled = None
+            self.update()
 
-        workers.start(lambda: iter([_preview_image(path)]), on_value=done, on_failed=failed, cancelled=cancelled)
+    def _failed(self, exc: BaseException) -> None:
+        if self.path is not None:
+            self._message = f"Cannot show {self.path.name}"
+            self._pixmap = None
+            self.update()
 
     def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
