@@ -418,6 +418,7 @@ class MainWindow(QMainWindow):
             return False
         self.folder = Path(folder)
         self.source_label = str(self.folder)
+        log.info("open folder %s", self.folder)
         recent = [str(self.folder)] + [p for p in self._list_setting("recentFolders") if p != str(self.folder)]
         self.settings.setValue("recentFolders", recent[:MAX_RECENT])
         self.settings.setValue("lastFolder", str(self.folder))
