@@ -175,13 +175,33 @@ def fix_iptc_digest(data: bytes) -> bytes:
         if code in (0xDA, 0xD9):
             break
         (length,) = struct.unpack(">H", stream.read(2))
+        if code != 0xED:
+            stream.seek(length - 2, io.SEEK_CUR)
+            continue
         payload = stream.read(length - 2)
-        if code == 0xED and payload.startswith(PHOTOSHOP_HEADER):
+        if payload.startswith(PHOTOSHOP_HEADER):
             spans.append((start, start + 2 + length))
             payloads.append(payload[len(PHOTOSHOP_HEADER) :])
     if not spans:
         return data
-    resources = parse_resources(b"".join(payloads))
+    irb = fixed_resources(b"".join(payloads))
+    if irb is None:
+        return data
+    chunk = _MAX_SEGMENT_PAYLOAD - len(PHOTOSHOP_HEADER)
+    segments = b"".join(
+        _segment(0xED, PHOTOSHOP_HEADER + irb[i : i + chunk]) for i in range(0, max(len(irb), 1), chunk)
+    )
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = [view[: spans[0][0]], segments]
+    for (_, end), nxt in zip(spans, [*spans[1:], None], strict=True):
+        pieces.append(view[end : nxt[0] if nxt else None])
+    return b"".join(pieces)
+
+
+def fixed_resources(irb: bytes) -> bytes | None:
+    """Photoshop image resources with the IPTC digest made current (added when missing, removed without IIM);
+    None when they are right already."""
+    resources = parse_resources(irb)
     iptc = next((r for r in resources if r.rid == IRB_IPTC), None)
     new_digest = hashlib.md5(iptc.data).digest() if iptc is not None else None
     changed = False
@@ -200,18 +220,21 @@ def fix_iptc_digest(data: bytes) -> bytes:
     if new_digest is not None and not have_digest:
         kept.append(Resource(b"8BIM", IRB_DIGEST, b"", new_digest))
         changed = True
-    if not changed:
+    return b"".join(r.to_bytes() for r in kept) if changed else None
+
+
+def fix_psd_iptc_digest(data: bytes) -> bytes:
+    """:func:`fix_iptc_digest` for a Photoshop document (its image resources section follows the header and
+    the colour mode data)."""
+    if data[:4] != b"8BPS" or len(data) < 34:
         return data
-    irb = b"".join(r.to_bytes() for r in kept)
-    chunk = _MAX_SEGMENT_PAYLOAD - len(PHOTOSHOP_HEADER)
-    segments = b"".join(
-        _segment(0xED, PHOTOSHOP_HEADER + irb[i : i + chunk]) for i in range(0, max(len(irb), 1), chunk)
-    )
-    view = memoryview(data)
-    pieces: list[bytes | memoryview] = [view[: spans[0][0]], segments]
-    for (_, end), nxt in zip(spans, [*spans[1:], None], strict=True):
-        pieces.append(view[end : nxt[0] if nxt else None])
-    return b"".join(pieces)
+    (mode_len,) = struct.unpack(">I", data[26:30])
+    at = 30 + mode_len
+    (irb_len,) = struct.unpack(">I", data[at : at + 4])
+    irb = fixed_resources(data[at + 4 : at + 4 + irb_len])
+    if irb is None:
+        return data
+    return b"".join((data[:at], struct.pack(">I", len(irb)), irb, data[at + 4 + irb_len :]))
 
 
 def assemble_extended_xmp(segments: list[bytes]) -> bytes | None:

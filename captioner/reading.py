@@ -152,11 +152,17 @@ def _jpeg_header(path: Path, data: bytes | None) -> jpeg.JpegHeader | None:
 
 
 def extract(
-    path: Path, image: Any, stamp: FileStamp, data: bytes | None = None, xmp: Any | None = None
+    path: Path,
+    image: Any,
+    stamp: FileStamp,
+    data: bytes | None = None,
+    xmp: Any | None = None,
+    header: jpeg.JpegHeader | None = None,
 ) -> PhotoMetadata:
     """Build a :class:`PhotoMetadata` from an opened exiv2 image.
 
-    With `xmp` (the XMP of its sidecar), a value in the sidecar wins over the picture's embedded ones.
+    With `xmp` (the XMP of its sidecar), a value in the sidecar wins over the picture's embedded ones. `header`
+    is the JPEG's header when the caller has already walked it.
     """
     mime = image.mimeType()
     meta = PhotoMetadata(
@@ -174,8 +180,7 @@ def extract(
     )
 
     xmp_index = {d.key(): d for d in xmp_data} if meta.has_xmp else {}
-    header = None
-    if mime == "image/jpeg" and (meta.has_iim or "Xmp.xmpNote.HasExtendedXMP" in xmp_index):
+    if header is None and mime == "image/jpeg" and (meta.has_iim or "Xmp.xmpNote.HasExtendedXMP" in xmp_index):
         header = _jpeg_header(path, data)
     extended = _extended_xmp(header) if header is not None else None
 

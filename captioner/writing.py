@@ -320,8 +320,8 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
         raise ChangedOnDiskError(path, "another program changed it; reload it, or write with --force")
     if not in_place:
         return _prepare_sidecar(path, real, image, data, st, stamp, wanted)
-    before = extract(path, image, stamp, data)
-    old_header = _jpeg_header_or_none(data) if before.format == "image/jpeg" else None
+    old_header = _jpeg_header_or_none(data) if image.mimeType() == "image/jpeg" else None
+    before = extract(path, image, stamp, data, header=old_header)
     block = jpeg.iim_block(old_header.app13) if old_header is not None and old_header.app13 else None
     iim_raw = jpeg.iim_datasets(block) if block else None
     warnings, exif_skipped = _apply_or_fail(path, image, before, wanted, sources, iim_raw)
@@ -333,13 +333,18 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
         new = _write_to_memory(path, image, before.format)
         if _moves_maker_notes(image, old_header, new):
             raise WriteError(path, "its camera maker notes would not survive the change of its EXIF block")
+    new_header = None
+    if before.format == "image/x-photoshop":
+        new = jpeg.fix_psd_iptc_digest(new)
     if old_header is not None:
         try:
             new = jpeg.fix_iptc_digest(new)
-            new = jpeg.fix_mpf(data, new, old_header.sos_offset, jpeg.header_of_bytes(new).sos_offset)
+            if data.find(jpeg.MPF_HEADER, 0, old_header.sos_offset) >= 0:
+                new = jpeg.fix_mpf(data, new, old_header.sos_offset, jpeg.header_of_bytes(new).sos_offset)
+            new_header = jpeg.header_of_bytes(new)
         except jpeg.JpegError as exc:
-            raise WriteError(path, f"cannot finish the new JPEG: {exc}") from None
-    after = _verify(path, data, new, before, wanted, sources, exif_skipped)
+            raise VerificationError(path, f"the new file is not a valid JPEG ({exc})") from None
+    after = _verify(path, data, new, before, wanted, sources, exif_skipped, old_header, new_header)
     changed = {k: (before.value(k), after.value(k)) for k in wanted if before.value(k) != after.value(k)}
     result = WriteResult(path=path, before=before, after=after, changed=changed, warnings=warnings)
     return _Prepared(path, real, st, new, result, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
@@ -792,23 +797,25 @@ def _verify(
     wanted: Mapping[str, Change],
     sources: frozenset[str],
     exif_skipped: set[str] = frozenset(),  # type: ignore[assignment]
+    old_header: jpeg.JpegHeader | None = None,
+    new_header: jpeg.JpegHeader | None = None,
 ) -> PhotoMetadata:
     """Re-read the new bytes: every written value must be there, and the image data unchanged."""
     try:
         image = open_image(path, new)
     except ReadError as exc:
         raise VerificationError(path, f"the new file cannot be read back ({exc.reason})") from None
-    after = extract(path, image, FileStamp(len(new), 0, None), new)
+    after = extract(path, image, FileStamp(len(new), 0, None), new, header=new_header)
     _check_values(path, before, after, wanted, sources, exif_skipped)
     if after.format != before.format or (after.width, after.height) != (before.width, before.height):
         raise VerificationError(path, "the image itself changed")
     if before.format == "image/jpeg":
         try:
-            old_sos = jpeg.header_of_bytes(old).sos_offset
-            new_sos = jpeg.header_of_bytes(new).sos_offset
+            old_sos = (old_header or jpeg.header_of_bytes(old)).sos_offset
+            new_sos = (new_header or jpeg.header_of_bytes(new)).sos_offset
         except jpeg.JpegError as exc:
             raise VerificationError(path, f"the new file is not a valid JPEG ({exc})") from None
-        if old[old_sos:] != new[new_sos:]:
+        if memoryview(old)[old_sos:] != memoryview(new)[new_sos:]:
             raise VerificationError(path, "the image data would change")
     if after.digest == "stale":
         raise VerificationError(path, "the IPTC digest would be stale")
