@@ -18,7 +18,7 @@ PAD = 6
 
 MISSING_CREDIT_COLOUR = QColor("#e65100")
 CONFLICT_COLOUR = QColor("#c62828")
-UNSAVED_COLOUR = QColor("#1565c0")
+UNSAVED_COLOUR = QColor("#6a1b9a")
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -109,7 +109,7 @@ class PhotoDelegate(QStyledItemDelegate):
         for text, colour, _name in badges:
             w = bfm.horizontalAdvance(text) + 8
             badge = QRect(x - w, thumb_rect.top() + 2, w, bfm.height() + 2)
-            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setPen(QPen(QColor("white"), 1.2))  # readable on the selection colour and on dark photos
             painter.setBrush(colour)
             painter.drawRoundedRect(badge, 4, 4)
             painter.setPen(QColor("white"))

@@ -6,8 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
+EMPTY_HINTS = {
+    "folder": "File ▸ Open Folder… opens one",
+    "story": "Story ▸ Import Article… makes one",
+    "search": "Search, then Save Search",
+}
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -40,6 +46,11 @@ class Sidebar(QTreeWidget):
         """Replace the entries of section `kind` with ``(label, value)`` pairs."""
         section = self.sections[kind]
         section.takeChildren()
+        if not entries:
+            hint = QTreeWidgetItem(section, ["none yet"])
+            hint.setToolTip(0, EMPTY_HINTS[kind])
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            hint.setForeground(0, self.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         for label, value in entries:
             child = QTreeWidgetItem(section, [label])
             child.setData(0, KIND_ROLE, kind)
@@ -49,12 +60,18 @@ class Sidebar(QTreeWidget):
 
     def set_folders(self, folders: Sequence[Path]) -> None:
         """The open folder and recent ones."""
-        self.set_entries("folder", [(f.name or str(f), str(f)) for f in folders])
+        names = [f.name or str(f) for f in folders]
+        labels = [
+            f"{name} ({f.parent.name})" if names.count(name) > 1 and f.parent.name else name
+            for name, f in zip(names, folders, strict=True)
+        ]
+        self.set_entries("folder", [(label, str(f)) for label, f in zip(labels, folders, strict=True)])
 
     def entries(self, kind: str) -> list[str]:
         """Values of the entries in section `kind`."""
         section = self.sections[kind]
-        return [section.child(i).data(0, VALUE_ROLE) for i in range(section.childCount())]
+        values = [section.child(i).data(0, VALUE_ROLE) for i in range(section.childCount())]
+        return [v for v in values if v is not None]
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         kind, value = item.data(0, KIND_ROLE), item.data(0, VALUE_ROLE)
