@@ -15,7 +15,7 @@ from typing import Any
 from captioner_gui import workers
 from captioner_gui.delegate import CELL_H, CELL_W, PhotoDelegate
 from captioner_gui.editor_panel import EditorPanel
-from captioner_gui.loading import PictureLoader
+from captioner_gui.loading import IMAGE_SUFFIXES, PictureLoader
 from captioner_gui.newsroom import NewsroomController
 from captioner_gui.photo_model import PhotoItem, PhotoListModel
 from captioner_gui.preview import PreviewPane
@@ -24,7 +24,7 @@ from captioner_gui.sidebar import Sidebar
 from captioner_gui.template_dialog import TemplateDialog
 from captioner_gui.undo import changes_edit, field_edit, revert_edit
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self._loaded_callbacks: list[Callable[[], None]] = []
         self._save_dialog: QProgressDialog | None = None
         self.setWindowTitle("Captioner[*]")
+        self.setAcceptDrops(True)
 
         self.model = PhotoListModel(self)
         self.loader = PictureLoader(self.model, read=self._reader(read), cache_root=cache_root, parent=self)
@@ -404,6 +405,32 @@ class MainWindow(QMainWindow):
         self.sidebar.set_entries("story", [(f"{s['name']} ({s['count']})", s["name"]) for s in stories])
 
     # --- opening --------------------------------------------------------------------------------------------
+
+    def add_names(self, names: Sequence[str]) -> None:
+        """Offer `names` too when a byline or credit is typed (e.g. the house style's people)."""
+        self.editor.set_names([*self.editor.name_list(), *names])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept folders and pictures dragged from the file manager."""
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Open a dropped folder, or show the dropped pictures."""
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_dropped(paths)
+
+    def open_dropped(self, paths: Sequence[Path]) -> bool:
+        """A single folder is opened; otherwise the picture files among `paths` are shown."""
+        if len(paths) == 1 and paths[0].is_dir():
+            return self.open_folder(paths[0])
+        pictures = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+        if not pictures:
+            self.statusBar().showMessage("No pictures among the dropped files", 4000)
+            return False
+        return self.show_paths(pictures, f"{len(pictures)} dropped picture(s)")
 
     def choose_folder(self) -> None:
         """Ask for a folder and open it."""

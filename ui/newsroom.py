@@ -105,6 +105,7 @@ class NewsroomController(QObject):
     def _style_loaded(self, loaded: tuple[HouseStyle, People]) -> None:
         self.style, self.people = loaded
         self.checks.set_house_style(self.style, self.people)
+        self.window.add_names([person.name for person in self.people])
 
     def _style_failed(self, exc: BaseException) -> None:
         log.warning("house style: %s", exc)

@@ -72,3 +72,24 @@ def test_codes_file_chosen_in_the_app(qtbot, window, tmp_path: Path) -> None:
     city.setFocus()
     qtbot.keyClicks(city, "\\hn\\")
     assert city.text() == "Hà Nội"
+
+
+def test_dropping_a_folder_or_pictures(qtbot, window, folder: Path) -> None:
+    pictures = [folder / "bna_9302.jpg", folder / "bna_9300.jpg", folder / "notes.txt"]
+    assert window.open_dropped(pictures)
+    qtbot.waitUntil(lambda: window.model.paths() == pictures[:2] and window.loader.metadata_done)
+    assert window.open_dropped([folder])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3)
+    assert not window.open_dropped([folder / "notes.txt"])
+
+
+def test_house_style_people_are_offered_for_bylines(qtbot, window, folder: Path) -> None:
+    window.newsroom._style_loaded((window.newsroom.style, _people("Lê Minh Quân")))
+    assert "Lê Minh Quân" in window.editor.name_list()
+    assert "Thanh Cuong" in window.editor.name_list()  # seen in the folder, still offered
+
+
+def _people(name: str):
+    from captioner.housestyle import People, Person
+
+    return People([Person(name)])
