@@ -17,7 +17,7 @@ from types import TracebackType
 from captioner_gui import workers
 from captioner_gui.main_window import MainWindow
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFont, QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from captioner import paths
@@ -32,6 +32,8 @@ CJK_FALLBACK = "Noto Sans CJK SC"
 """Fallback family for Chinese: the SC (simplified) cut, or Han glyphs come out in Japanese shapes."""
 SCREENSHOT_TIMEOUT_MS = 60_000
 GIL_SWITCH_INTERVAL_S = 0.001
+PIXMAP_CACHE_KB = 64 * 1024
+"""Scaled grid thumbnails kept ready to draw (~75 KB each): several screenfuls."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -82,6 +84,7 @@ def make_application(argv: Sequence[str]) -> QApplication:
     # Workers run Python too (metadata, catalogue); a short GIL switch interval hands the GIL back to the
     # GUI thread within about a millisecond instead of five, so painting and typing never wait on them.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
     return app
 
 

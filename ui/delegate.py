@@ -8,9 +8,9 @@ read on both.
 from __future__ import annotations
 
 from captioner_gui.photo_model import PhotoRole
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen, QPixmap, QPixmapCache
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 THUMB_W, THUMB_H = 168, 124
 CELL_W, CELL_H = 184, 196
@@ -19,10 +19,63 @@ PAD = 6
 MISSING_CREDIT_COLOUR = QColor("#e65100")
 CONFLICT_COLOUR = QColor("#c62828")
 UNSAVED_COLOUR = QColor("#6a1b9a")
+SNIPPET_CACHE = 5000
 
 
 class PhotoDelegate(QStyledItemDelegate):
     """Paints a grid cell from the :class:`~captioner_gui.photo_model.PhotoRole` roles."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._fonts: dict[str, tuple[QFont, QFont, QFont, QFontMetrics, QFontMetrics, QFontMetrics]] = {}
+        self._snippets: dict[tuple[str, int], str] = {}
+
+    def _fonts_for(self, font: QFont) -> tuple[QFont, QFont, QFont, QFontMetrics, QFontMetrics, QFontMetrics]:
+        """Name, caption and badge fonts with their metrics, made once per view font."""
+        key = font.key()
+        if key not in self._fonts:
+            name_font = QFont(font)
+            name_font.setBold(True)
+            small = QFont(font)
+            small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+            badge_font = QFont(font)
+            badge_font.setBold(True)
+            badge_font.setPointSizeF(max(6.5, font.pointSizeF() * 0.75))
+            self._fonts[key] = (
+                name_font,
+                small,
+                badge_font,
+                QFontMetrics(name_font),
+                QFontMetrics(small),
+                QFontMetrics(badge_font),
+            )
+        return self._fonts[key]
+
+    def _snippet(self, caption: str, fm: QFontMetrics, width: int) -> str:
+        """The caption on two lines of `width`, remembered (wrapping CJK text measures it many times)."""
+        key = (caption, width)
+        snippet = self._snippets.get(key)
+        if snippet is None:
+            if len(self._snippets) > SNIPPET_CACHE:
+                self._snippets.clear()
+            snippet = self._snippets[key] = _two_lines(" ".join(caption.split()), fm, width)
+        return snippet
+
+    def _thumbnail(self, index: QModelIndex | QPersistentModelIndex, size: QSize, ratio: float) -> QPixmap | None:
+        """The thumbnail scaled to the cell once, then drawn from ``QPixmapCache`` (not re-scaled per paint)."""
+        image = index.data(PhotoRole.Thumbnail)
+        if not isinstance(image, QImage) or image.isNull():
+            return None
+        key = f"{index.data(PhotoRole.Path)}|{image.cacheKey()}|{size.width()}x{size.height()}@{ratio}"
+        pixmap = QPixmapCache.find(key)
+        if pixmap is None or pixmap.isNull():
+            scaled = image.scaled(
+                size * ratio, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+            pixmap = QPixmap.fromImage(scaled)
+            pixmap.setDevicePixelRatio(ratio)
+            QPixmapCache.insert(key, pixmap)
+        return pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """Every cell is the same size (the view uses uniform item sizes)."""
@@ -48,36 +101,28 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(rect, 6, 6)
 
         thumb_rect = QRect(rect.x() + (rect.width() - THUMB_W) // 2, rect.y() + PAD, THUMB_W, THUMB_H)
-        image = index.data(PhotoRole.Thumbnail)
-        if isinstance(image, QImage) and not image.isNull():
-            scaled = image.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, scaled.width(), scaled.height())
+        pixmap = self._thumbnail(index, thumb_rect.size(), painter.device().devicePixelRatioF())
+        if pixmap is not None:
+            target = QRect(QPoint(0, 0), pixmap.deviceIndependentSize().toSize())
             target.moveCenter(thumb_rect.center())
-            painter.drawImage(target, image)
+            painter.drawPixmap(target, pixmap)
         else:
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(thumb_rect.adjusted(8, 8, -8, -8), 4, 4)
 
         text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        font = QFont(option.font)
+        name_font, small, badge_font, fm, sfm, bfm = self._fonts_for(option.font)
         y = thumb_rect.bottom() + 4
         text_rect = QRect(rect.x() + PAD, y, rect.width() - 2 * PAD, 0)
-
-        name_font = QFont(font)
-        name_font.setBold(True)
-        fm = QFontMetrics(name_font)
         painter.setFont(name_font)
         painter.setPen(text_colour)
         name_rect = QRect(text_rect.x(), y, text_rect.width(), fm.height())
         name = fm.elidedText(str(index.data(PhotoRole.FileName) or ""), Qt.TextElideMode.ElideMiddle, name_rect.width())
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, name)
 
-        small = QFont(font)
-        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-        sfm = QFontMetrics(small)
         painter.setFont(small)
-        caption = " ".join(str(index.data(PhotoRole.Caption) or "").split())
+        caption = str(index.data(PhotoRole.Caption) or "")
         error = str(index.data(PhotoRole.Error) or "")
         snippet_rect = QRect(
             text_rect.x(), name_rect.bottom() + 2, text_rect.width(), rect.bottom() - name_rect.bottom() - 4
@@ -90,7 +135,7 @@ class PhotoDelegate(QStyledItemDelegate):
             if not selected:
                 dim.setAlphaF(0.75)
             painter.setPen(dim)
-            snippet = _two_lines(caption, sfm, snippet_rect.width())
+            snippet = self._snippet(caption, sfm, snippet_rect.width())
         painter.drawText(snippet_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, snippet)
 
         badges = []
@@ -100,10 +145,6 @@ class PhotoDelegate(QStyledItemDelegate):
             badges.append(("≠", CONFLICT_COLOUR, "conflict"))
         if index.data(PhotoRole.MissingCredit):
             badges.append(("CREDIT", MISSING_CREDIT_COLOUR, "missing credit"))
-        badge_font = QFont(font)
-        badge_font.setBold(True)
-        badge_font.setPointSizeF(max(6.5, font.pointSizeF() * 0.75))
-        bfm = QFontMetrics(badge_font)
         painter.setFont(badge_font)
         x = thumb_rect.right() - 2
         for text, colour, _name in badges:

@@ -114,7 +114,8 @@ class PictureLoader(QObject):
         self.metadata_done = True
         self.thumbnails_done = True
 
-    def _reader(self) -> Callable[[Path], PhotoMetadata]:
+    def reader(self) -> Callable[[Path], PhotoMetadata]:
+        """The function that reads one picture's metadata (the core's, unless another was given)."""
         if self._read is None:
             from captioner.reading import read_metadata
 
@@ -168,7 +169,7 @@ class PictureLoader(QObject):
             self.metadataLoaded.emit()
             self.thumbnailsLoaded.emit()
             return
-        read = self._reader()
+        read = self.reader()
         total = len(paths)
         size, root = self._thumb_size, self._cache_root
 

@@ -75,6 +75,20 @@ class ErrorList(QDialog):
         self.raise_()
 
 
+class PhotoGrid(QListView):
+    """The thumbnail grid. Repaints only the changed cells that are on screen: QListView would repaint the
+    whole view for any changed row, hundreds of times while a folder loads."""
+
+    def dataChanged(self, top: Any, bottom: Any, roles: Sequence[int] = ()) -> None:
+        """Update the on-screen cells of rows `top`…`bottom`."""
+        model = self.model()
+        area = self.viewport().rect()
+        for row in range(top.row(), bottom.row() + 1):
+            rect = self.visualRect(model.index(row, 0))
+            if rect.intersects(area):
+                self.viewport().update(rect)
+
+
 class MainWindow(QMainWindow):
     """Captioner's main window."""
 
@@ -135,6 +149,7 @@ class MainWindow(QMainWindow):
 
         known: dict[Path, dict[str, Any]] = {}
         lock = threading.Lock()
+        write_lock = threading.Lock()
 
         def catalogued(folder: Path) -> dict[str, Any]:
             with lock:
@@ -149,7 +164,8 @@ class MainWindow(QMainWindow):
                 real = path.resolve()
                 entry = catalogued(real.parent).get(str(real))
                 if entry is None or (entry.size, entry.mtime_ns) != (meta.stamp.size, meta.stamp.mtime_ns):
-                    catalogue.upsert_photo(meta)
+                    with write_lock:  # queue here: SQLite's busy handler would sleep in steps of milliseconds
+                        catalogue.upsert_photo(meta)
             except CaptionerError as exc:  # the catalogue is an index: reading the file is what matters
                 log.warning("catalogue: %s", exc)
             return meta
@@ -158,16 +174,18 @@ class MainWindow(QMainWindow):
 
     def _build_views(self) -> None:
         self.sidebar = Sidebar(self)
-        self.grid = QListView(self)
+        self.grid = PhotoGrid(self)
         self.grid.setObjectName("grid")
         self.grid.setModel(self.model)
         self.grid.setItemDelegate(PhotoDelegate(self.grid))
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        # List mode wrapping left to right looks like an icon grid, but a changed item does not make the view
+        # lay out every item again (icon mode does, which costs seconds while 1,000 thumbnails arrive).
+        self.grid.setViewMode(QListView.ViewMode.ListMode)
+        self.grid.setFlow(QListView.Flow.LeftToRight)
+        self.grid.setWrapping(True)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(True)
-        self.grid.setLayoutMode(QListView.LayoutMode.Batched)  # thousands of pictures lay out in steps
-        self.grid.setBatchSize(300)
         self.grid.setGridSize(QSize(CELL_W + 4, CELL_H + 4))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.setMouseTracking(True)
@@ -324,6 +342,11 @@ class MainWindow(QMainWindow):
         self.sidebar.storyChosen.connect(self.open_story)
         self.sidebar.searchChosen.connect(self._search_from_sidebar)
         self.undo_stack.indexChanged.connect(self._undo_index_changed)
+        self._progress = (0, 0)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(200)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._editor_refresh = QTimer(self)
         self._editor_refresh.setSingleShot(True)
         self._editor_refresh.setInterval(0)
@@ -565,10 +588,18 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _load_progress(self, done: int, total: int) -> None:
+        """Remember the progress; the status bar shows it a few times a second, not on every batch."""
+        self._progress = (done, total)
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _show_progress(self) -> None:
+        done, total = self._progress
         self.progress_bar.setValue(done)
         self._update_status(f"Reading {done}/{total}…" if done < total else "")
 
     def _metadata_loaded(self) -> None:
+        self._progress_timer.stop()
         self.progress_bar.hide()
         names: set[str] = set()
         for item in self.model.items():
@@ -635,12 +666,12 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _data_changed(self, top: Any, bottom: Any, roles: Sequence[int] = ()) -> None:
-        rows = set(self.selected_rows())
-        if any(top.row() <= r <= bottom.row() for r in rows):
+        selection = self.grid.selectionModel()
+        if any(selection.isRowSelected(r) for r in range(top.row(), bottom.row() + 1)):
             self._editor_refresh.start()
-            current = self.grid.currentIndex()
-            if current.isValid() and top.row() <= current.row() <= bottom.row():
-                self._refresh_preview()
+        current = self.grid.currentIndex()
+        if current.isValid() and top.row() <= current.row() <= bottom.row():
+            self._refresh_preview()
 
     def _refresh_editor(self) -> None:
         self.editor.show_items(self.selected_items())
@@ -781,7 +812,7 @@ class MainWindow(QMainWindow):
         """Read `paths` again and drop their pending edits."""
         for path in paths:
             self.model.clear_pending(path)
-        read = self.loader._reader()
+        read = self.loader.reader()
 
         def reread() -> Any:
             from captioner_gui.loading import read_results
@@ -816,7 +847,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved edits, remember the layout, stop the workers."""
-        if self.saver.running or not self._settle_unsaved("quit"):
+        if self.saver.running:
+            self.statusBar().showMessage("Saving — the window closes when you ask again after the save", 5000)
+            event.ignore()
+            return
+        if not self._settle_unsaved("quit"):
             event.ignore()
             return
         self._save_layout()

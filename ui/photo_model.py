@@ -302,11 +302,11 @@ class PhotoListModel(QAbstractListModel):
         self.pendingChanged.emit()
 
     def _changed(self, rows: list[int], roles: Sequence[int] = ()) -> None:
-        """One dataChanged over the span of `rows`."""
-        if not rows:
-            return
-        top, bottom = self.index(min(rows), 0), self.index(max(rows), 0)
-        self.dataChanged.emit(top, bottom, [int(r) for r in roles])
+        """dataChanged per row: a view repaints only the cells on screen (a range would repaint it all)."""
+        role_list = [int(r) for r in roles]
+        for row in sorted(set(rows)):
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, role_list)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -125,6 +125,7 @@ class Run:
 
         model.dataChanged.connect(check)
         heartbeat.start()
+        cpu_start = time.process_time()
         start = time.perf_counter()
         self.beats.append(start)
         self.window.open_folder(self.folder)
@@ -147,6 +148,7 @@ class Run:
             "max_stall_ms": round(max(gaps, default=0) * 1000, 1),
             "max_stall_at_ms": round((self.beats[worst] - start) * 1000) if gaps else 0,
             "rss_mb": round(rss_mb()),
+            "cpu_s": round(time.process_time() - cpu_start, 2),
         }
 
     def close(self) -> None:
