@@ -27,6 +27,8 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.cell_width = CELL_W
+        """Width of a cell; the window widens cells so that the columns fill the view."""
         self._fonts: dict[str, tuple[QFont, QFont, QFont, QFontMetrics, QFontMetrics, QFontMetrics]] = {}
         self._snippets: dict[tuple[str, int], str] = {}
 
@@ -79,7 +81,7 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """Every cell is the same size (the view uses uniform item sizes)."""
-        return QSize(CELL_W, CELL_H)
+        return QSize(self.cell_width, CELL_H)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

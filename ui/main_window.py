@@ -177,7 +177,8 @@ class MainWindow(QMainWindow):
         self.grid = PhotoGrid(self)
         self.grid.setObjectName("grid")
         self.grid.setModel(self.model)
-        self.grid.setItemDelegate(PhotoDelegate(self.grid))
+        self.delegate = PhotoDelegate(self.grid)
+        self.grid.setItemDelegate(self.delegate)
         # List mode wrapping left to right looks like an icon grid, but a changed item does not make the view
         # lay out every item again (icon mode does, which costs seconds while 1,000 thumbnails arrive).
         self.grid.setViewMode(QListView.ViewMode.ListMode)
@@ -357,7 +358,10 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.Resize and watched is self.grid.viewport():
             width = self.grid.viewport().width()
             columns = max(1, width // (CELL_W + 4))
-            self.grid.setGridSize(QSize(max(CELL_W + 4, width // columns), CELL_H + 4))
+            cell = max(CELL_W + 4, width // columns)
+            if cell != self.grid.gridSize().width():
+                self.delegate.cell_width = cell - 4
+                self.grid.setGridSize(QSize(cell, CELL_H + 4))
         return False
 
     def _current_changed(self, *_args: Any) -> None:
