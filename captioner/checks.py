@@ -135,14 +135,7 @@ def apply_fixes(findings: Sequence[Finding], catalogue: Any = None, force: bool 
     jobs = [WriteJob(path, changes, stamps.get(path)) for path, changes in certain_fixes(findings).items()]
     for item in write_batch(jobs, force=force):
         if catalogue is not None:
-            result = item.result
-            catalogue.record_write(
-                item.path,
-                item.changes,
-                result.before if result else None,
-                result.after if result else None,
-                str(item.error) if item.error else None,
-            )
+            catalogue.record_batch_item(item)
         yield item
 
 

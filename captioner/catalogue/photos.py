@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from captioner.catalogue.database import CatalogueDatabase, _guarded, login_name
 from captioner.catalogue.rows import (
@@ -25,6 +25,9 @@ from captioner.catalogue.rows import (
 from captioner.errors import UsageError
 from captioner.fields import FIELD_KEYS, empty_value
 from captioner.photo import PhotoMetadata
+
+if TYPE_CHECKING:
+    from captioner.writing import BatchItem
 
 _ENTRY_COLUMNS = "id, path, size, mtime_ns, sha256, status, ctime_ns"
 
@@ -234,6 +237,17 @@ class PhotosMixin(CatalogueDatabase):
     # history
 
     @_guarded
+    def record_batch_item(self, item: BatchItem) -> None:
+        """Record one outcome of :func:`captioner.writing.write_batch`, written or failed."""
+        result = item.result
+        self.record_write(
+            item.path,
+            item.changes,
+            result.before if result else None,
+            result.after if result else None,
+            str(item.error) if item.error else None,
+        )
+
     def record_write(
         self,
         path: Path,

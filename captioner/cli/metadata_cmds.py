@@ -17,7 +17,7 @@ from captioner.photo import PhotoMetadata
 from captioner.writing import check_language, normalise_changes
 
 if TYPE_CHECKING:
-    from captioner.writing import BatchItem, Change
+    from captioner.writing import Change
 
 
 def register(sub: Any) -> None:
@@ -154,20 +154,9 @@ def cmd_set(args: argparse.Namespace) -> int:
     catalogue = _open_catalogue(args.catalogue)
     failed = 0
 
-    def record(item: BatchItem) -> None:
-        if catalogue is None:
-            return
-        result = item.result
-        catalogue.record_write(
-            item.path,
-            item.changes,
-            result.before if result else None,
-            result.after if result else None,
-            str(item.error) if item.error else None,
-        )
-
     try:
         jobs = (WriteJob(Path(p), changes) for p in args.files)
+        record = catalogue.record_batch_item if catalogue is not None else None
         for item in write_batch(jobs, force=args.force, on_item=record):
             if item.error is not None:
                 error(str(item.error))
