@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from captioner_gui import workers
+from captioner_gui.loading import prepare_metadata_engine
 from captioner_gui.main_window import MainWindow
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QPixmapCache
@@ -161,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(paths.data_dir() / "captioner-gui.log")
     install_exception_hook()
     app = make_application(sys.argv[:1])
+    prepare_metadata_engine()  # before any worker thread touches exiv2
     settings = QSettings()
     catalogue = open_catalogue(args.catalogue)
     window = MainWindow(

@@ -34,6 +34,21 @@ FIRST_CHUNK = 24
 CHUNK = 48
 
 
+def prepare_metadata_engine() -> None:
+    """Initialise exiv2's XMP toolkit once, on the GUI thread, before any worker reads metadata.
+
+    The toolkit's lazy initialisation is not thread-safe: two workers reading their first picture at the
+    same time can both run it and spin for ever inside ``XMPMeta::RegisterNamespace`` (seen in a test run).
+    Calling it again is harmless.
+    """
+    import exiv2
+
+    from captioner.reading import quiet_exiv2
+
+    exiv2.XmpParser.initialize()
+    quiet_exiv2()
+
+
 def list_pictures(folder: Path) -> list[Path]:
     """Picture files directly in `folder`, sorted by name (hidden files and our temporary files skipped)."""
     with os.scandir(folder) as entries:
@@ -101,6 +116,7 @@ class PictureLoader(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        prepare_metadata_engine()
         self._model = model
         self._read = read
         self._thumb_size = thumb_size
