@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,15 @@ class ErrorList(QDialog):
         self.list.addItems(list(errors))
         self.show()
         self.raise_()
+
+
+def _catalogue_lists(catalogue: Any) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+    """The catalogue's stories and registered names (read in a worker); empty lists when it fails."""
+    try:
+        yield catalogue.stories(), [p["name"] for p in catalogue.people()]
+    except CaptionerError as exc:
+        log.warning("catalogue: %s", exc)
+        yield [], []
 
 
 class PhotoGrid(QListView):
@@ -419,17 +429,17 @@ class MainWindow(QMainWindow):
         return [Path(p) for p in self._list_setting("recentFolders")]
 
     def refresh_sidebar(self) -> None:
-        """Reload folders, stories (from the catalogue) and saved searches."""
+        """Reload folders and saved searches, and the stories from the catalogue (in a worker)."""
         self.sidebar.set_folders(self.recent_folders())
         self.sidebar.set_entries("search", [(q, q) for q in self._list_setting("savedSearches")])
-        if self.catalogue is None:
-            return
-        try:
-            stories = self.catalogue.stories()
-        except CaptionerError as exc:
-            log.warning("catalogue: %s", exc)
-            return
+        if self.catalogue is not None:
+            workers.start(partial(_catalogue_lists, self.catalogue), on_value=self._catalogue_lists_loaded)
+
+    def _catalogue_lists_loaded(self, lists: tuple[list[dict[str, Any]], list[str]]) -> None:
+        stories, people = lists
         self.sidebar.set_entries("story", [(f"{s['name']} ({s['count']})", s["name"]) for s in stories])
+        if people:
+            self.add_names(people)
 
     # --- opening --------------------------------------------------------------------------------------------
 
@@ -612,13 +622,8 @@ class MainWindow(QMainWindow):
                 credit = item.meta.value("credit")
                 if credit:
                     names.add(str(credit))
-        if self.catalogue is not None:
-            try:
-                names.update(p["name"] for p in self.catalogue.people())
-            except CaptionerError as exc:
-                log.warning("catalogue: %s", exc)
-            self.refresh_sidebar()
         self.editor.set_names(sorted(names))
+        self.refresh_sidebar()  # the catalogue's stories and people, read in a worker
         self._refresh_editor()
         self._update_status()
         self._maybe_loaded()

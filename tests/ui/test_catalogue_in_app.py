@@ -47,7 +47,7 @@ def test_stories_are_listed_and_open_in_story_order(qtbot, window, catalogue, fo
     order = [folder / "bna_9302.jpg", folder / "bna_9300.jpg"]
     catalogue.create_story("Nghệ An congress", order)
     window.refresh_sidebar()
-    assert window.sidebar.entries("story") == ["Nghệ An congress"]
+    qtbot.waitUntil(lambda: window.sidebar.entries("story") == ["Nghệ An congress"])
     window.sidebar.storyChosen.emit("Nghệ An congress")
     qtbot.waitUntil(lambda: window.model.paths() == order, timeout=10_000)
 
