@@ -85,6 +85,11 @@ def _catalogue_lists(catalogue: Any) -> Iterator[tuple[list[dict[str, Any]], lis
         yield [], []
 
 
+def _story_paths(catalogue: Any, name: str) -> Iterator[tuple[str, list[Path]]]:
+    """Story `name` and its pictures in order (read in a worker)."""
+    yield name, catalogue.story(name)
+
+
 class PhotoGrid(QListView):
     """The thumbnail grid. Repaints only the changed cells that are on screen: QListView would repaint the
     whole view for any changed row, hundreds of times while a folder loads."""
@@ -504,16 +509,21 @@ class MainWindow(QMainWindow):
         return True
 
     def open_story(self, name: str) -> None:
-        """Show story `name` in its order."""
-        if self.catalogue is None:
-            return
-        try:
-            paths = self.catalogue.story(name)
-        except CaptionerError as exc:
-            QMessageBox.warning(self, "Story", str(exc))
-            return
+        """Show story `name` in its order (read from the catalogue in a worker)."""
+        if self.catalogue is not None:
+            workers.start(
+                partial(_story_paths, self.catalogue, name),
+                on_value=self._story_read,
+                on_failed=self._story_failed,
+            )
+
+    def _story_read(self, story: tuple[str, list[Path]]) -> None:
+        name, paths = story
         if self.show_paths(paths, f"Story: {name}"):
             self.storyOpened.emit(name)
+
+    def _story_failed(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, "Story", str(exc))
 
     def search(self, query: str) -> None:
         """Search the catalogue (``byline:…``, ``missing:credit`` …); an empty query shows the folder again."""
