@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import re
 import stat
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from captioner.errors import ReadError, UnsupportedFormatError
 from captioner.fields import FIELDS, Field, FieldValue, XmpKind, empty_value
 from captioner.photo import FileStamp, PhotoMetadata
 
-_quiet = False
+_engine_ready = False
 SIDECAR_MIME = "application/rdf+xml"
 PARALLEL_THRESHOLD = 200
 """From this many files on, read_many uses worker processes (below it, their start-up costs more than it saves)."""
@@ -32,13 +33,25 @@ EXIF_DATE_OFFSET = "Exif.Photo.OffsetTimeOriginal"
 """EXIF 2.31 time zone of DateTimeOriginal, read and written with date_created."""
 
 
-def quiet_exiv2() -> None:
-    """Stop exiv2 printing its warnings on stderr (called on first use, not at import)."""
-    global _quiet
-    if not _quiet:
-        exiv2.LogMsg.setLevel(exiv2.LogMsg.Level.error)
-        exiv2.LogMsg.setHandler(None)
-        _quiet = True
+_engine_lock = threading.Lock()
+
+
+def init_engine() -> None:
+    """Set up python-exiv2 once per process: its warnings off stderr, its XMP toolkit initialised.
+
+    The toolkit's own lazy initialisation is not thread-safe (two threads reading their first picture at once
+    can spin for ever inside ``XMPMeta::RegisterNamespace``), so it is done here, under a lock, before any
+    read. Called by every read; cheap after the first call.
+    """
+    global _engine_ready
+    if _engine_ready:
+        return
+    with _engine_lock:
+        if not _engine_ready:
+            exiv2.LogMsg.setLevel(exiv2.LogMsg.Level.error)
+            exiv2.LogMsg.setHandler(None)
+            exiv2.XmpParser.initialize()
+            _engine_ready = True
 
 
 _NOT_AN_IMAGE = (
@@ -50,7 +63,7 @@ _NOT_AN_IMAGE = (
 
 def open_image(path: Path, data: bytes | None = None) -> Any:
     """Open `path` (or `data`, its bytes) with exiv2 and read its metadata; errors become ReadError."""
-    quiet_exiv2()
+    init_engine()
     source: str | bytes | None = data
     if source is None:
         source = str(path)

@@ -35,18 +35,10 @@ CHUNK = 48
 
 
 def prepare_metadata_engine() -> None:
-    """Initialise exiv2's XMP toolkit once, on the GUI thread, before any worker reads metadata.
+    """Initialise the metadata engine on the GUI thread before any worker reads (see ``init_engine``)."""
+    from captioner.reading import init_engine
 
-    The toolkit's lazy initialisation is not thread-safe: two workers reading their first picture at the
-    same time can both run it and spin for ever inside ``XMPMeta::RegisterNamespace`` (seen in a test run).
-    Calling it again is harmless.
-    """
-    import exiv2
-
-    from captioner.reading import quiet_exiv2
-
-    exiv2.XmpParser.initialize()
-    quiet_exiv2()
+    init_engine()
 
 
 def list_pictures(folder: Path) -> list[Path]:
