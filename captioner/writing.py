@@ -324,15 +324,13 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     before = extract(path, image, stamp, data, header=old_header)
     block = jpeg.iim_block(old_header.app13) if old_header is not None and old_header.app13 else None
     iim_raw = jpeg.iim_datasets(block) if block else None
-    warnings, exif_skipped = _apply_or_fail(path, image, before, wanted, sources, iim_raw)
+    # exiv2 rebuilds the EXIF block as soon as a value outgrows its place, and a rebuilt block loses the
+    # maker-note data found by offset: in a JPEG with maker notes every EXIF value is kept in its place.
+    in_place = old_header is not None and _has_maker_notes(image.exifData())
+    warnings, exif_skipped = _apply_or_fail(path, image, before, wanted, sources, iim_raw, exif_in_place=in_place)
     new = _write_to_memory(path, image, before.format)
     if old_header is not None and _moves_maker_notes(image, old_header, new):
-        # exiv2 rebuilt an EXIF block holding camera maker notes: write again with every EXIF value in place.
-        image = open_image(path, data)
-        warnings, exif_skipped = _apply_or_fail(path, image, before, wanted, sources, iim_raw, exif_in_place=True)
-        new = _write_to_memory(path, image, before.format)
-        if _moves_maker_notes(image, old_header, new):
-            raise WriteError(path, "its camera maker notes would not survive the change of its EXIF block")
+        raise WriteError(path, "its camera maker notes would not survive the change of its EXIF block")
     new_header = None
     if before.format == "image/x-photoshop":
         new = jpeg.fix_psd_iptc_digest(new)
