@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import CORPUS, ROOT, exiftool_json, make_jpeg
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+__all__ = ["CORPUS", "ROOT", "exiftool_json", "make_jpeg"]
 
 
 @pytest.fixture(autouse=True)
@@ -46,30 +43,10 @@ def corpus_copy(corpus: Path, tmp_path: Path) -> Callable[[str], Path]:
     return copy
 
 
-def make_jpeg(path: Path, size: tuple[int, int] = (64, 48), seed: int = 0, quality: int = 85) -> Path:
-    """Write a plain JPEG (no metadata) with some structure in its pixels."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, (seed * 53) % 256))
-    draw = ImageDraw.Draw(img)
-    w, h = size
-    for i in range(0, w, max(1, w // 8)):
-        draw.line([(i, 0), (w - i, h)], fill=((i * 5 + seed) % 256, 128, 200), width=2)
-    img.save(path, "JPEG", quality=quality)
-    return path
-
-
 @pytest.fixture
 def jpeg(tmp_path: Path) -> Path:
     """A fresh metadata-free JPEG in tmp_path."""
     return make_jpeg(tmp_path / "bna_0001.jpg")
-
-
-def exiftool_json(path: Path, *tags: str) -> dict:
-    """What ExifTool (the referee) reads from `path`: ``exiftool -json -G1 -a -charset iptc=UTF8``."""
-    cmd = ["exiftool", "-json", "-G1", "-a", "-struct", "-charset", "iptc=UTF8", *tags, str(path)]
-    out = subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
-    return json.loads(out.stdout.decode("utf-8"))[0]
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_jpeg
+from helpers import make_jpeg
 
 from captioner.catalogue import KNOWN_MIGRATIONS
 from captioner.cli import main

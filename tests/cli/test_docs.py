@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from conftest import ROOT
+from helpers import ROOT
 
 from captioner.cli import COMMAND_HOME, build_parser
 from captioner.fields import FIELD_KEYS

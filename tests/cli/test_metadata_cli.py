@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import exiftool_json, make_jpeg
+from helpers import exiftool_json, make_jpeg
 
 from captioner.cli import main
 from captioner.fields import FIELD_KEYS, LIST_KEYS

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import make_jpeg
+from helpers import make_jpeg
 
 from captioner.cli import main
 from captioner.housestyle import HouseStyle, Person, save_house_style

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import make_jpeg
+from helpers import make_jpeg
 from PIL import Image
 
 from captioner.cli import main

@@ -237,7 +237,7 @@ def test_plan_missing_folder(tmp_path: Path) -> None:
 
 
 def test_apply_import_skip_catalogue_and_story(tmp_path: Path) -> None:
-    from conftest import make_jpeg
+    from helpers import make_jpeg
 
     from captioner.article import apply_import
     from captioner.catalogue import Catalogue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_jpeg
+from helpers import make_jpeg
 
 from captioner.catalogue import Catalogue
 from captioner.checks import Finding, check_metadata, check_paths, has_errors

@@ -39,7 +39,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from conftest import CORPUS, make_jpeg
+from helpers import CORPUS, make_jpeg
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

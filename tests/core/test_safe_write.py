@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_jpeg
+from helpers import make_jpeg
 
 import captioner.writing as writing
 from captioner.errors import ChangedOnDiskError, UsageError, VerificationError, WriteError

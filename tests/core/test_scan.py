@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_jpeg
+from helpers import make_jpeg
 
 from captioner import scan as scan_module
 from captioner.catalogue import Catalogue

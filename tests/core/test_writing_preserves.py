@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, make_jpeg
+from helpers import CORPUS, make_jpeg
 
 from captioner.reading import read_metadata
 from captioner.writing import write_fields
