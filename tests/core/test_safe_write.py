@@ -710,3 +710,32 @@ def test_two_captioner_processes_on_the_same_files_lose_no_update(tmp_path: Path
                 lost.append(f"round {round_}: {Path(name).name} credit")
     assert lost == []
     assert temp_files(folder) == []
+
+
+def test_writes_and_reads_from_many_threads(tmp_path: Path) -> None:
+    """The app writes and reads on a thread pool: 6 threads over 48 files, each value read back exactly."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = tmp_path / "threads"
+    paths = make_batch(folder, 48)
+
+    def edit(i: int) -> None:
+        changes = {
+            "caption": f"Chú thích {i} " + "Hà Nội " * (i % 7),
+            "byline": [f"Người {i}"],
+            "credit": f"TTXVN {i}",
+            "keywords": [f"k{i}", "Tết"],
+        }
+        write_fields(paths[i], changes)
+        fields = read_metadata(paths[i]).fields
+        assert fields["caption"] == changes["caption"].rstrip()
+        assert (fields["byline"], fields["credit"], fields["keywords"]) == (
+            changes["byline"],
+            changes["credit"],
+            changes["keywords"],
+        )
+
+    for _ in range(2):
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(edit, range(len(paths))))
+    assert temp_files(folder) == []
