@@ -331,6 +331,11 @@ def _prepare(path: Path, changes: Changes, expected: FileStamp | None, force: bo
     new = _write_to_memory(path, image, before.format)
     if old_header is not None and _moves_maker_notes(image, old_header, new):
         raise WriteError(path, "its camera maker notes would not survive the change of its EXIF block")
+    if exif_skipped:
+        keys = ", ".join(sorted(exif_skipped))
+        warnings.append(
+            f"{keys}: not written to EXIF, where the camera's maker notes leave no room; XMP and IIM hold it"
+        )
     new_header = None
     if before.format == "image/x-photoshop":
         new = jpeg.fix_psd_iptc_digest(new)
