@@ -53,8 +53,9 @@ def test_stories_are_listed_and_open_in_story_order(qtbot, window, catalogue, fo
 
 
 def test_byline_completion_offers_registered_people(qtbot, window) -> None:
-    names = window.editor.name_list()
-    assert "Nguyễn Đức Trung" in names and "Thanh Cuong" in names
+    # The registry is read in a worker: wait for it rather than racing it.
+    qtbot.waitUntil(lambda: "Nguyễn Đức Trung" in window.editor.name_list(), timeout=10_000)
+    assert "Thanh Cuong" in window.editor.name_list()
     window.select_rows([0])
     byline = window.editor.line("byline")
     byline.setFocus()
