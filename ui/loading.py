@@ -17,7 +17,7 @@ from typing import Any
 from captioner_gui import workers
 from captioner_gui.photo_model import PhotoListModel
 from PIL import Image
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from captioner import thumbnails
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".png", ".webp", ".heic", ".heif", ".avif", ".jxl", ".dng"}
 )
+SUBMIT_SLICE = 4
+"""Chunks handed to the thread pool per event-loop turn."""
 FIRST_CHUNK = 24
 """Pictures whose thumbnails are loaded first, in small chunks: about one screenful."""
 CHUNK = 48
@@ -179,7 +181,6 @@ class PictureLoader(QObject):
             return
         read = self.reader()
         total = len(paths)
-        size, root = self._thumb_size, self._cache_root
 
         # The first screenful's thumbnails and metadata go first; then every thumbnail (cheap when cached,
         # and what the eye looks for), then the remaining metadata.
@@ -190,9 +191,23 @@ class PictureLoader(QObject):
         queue.append(("meta", meta_chunks[0]))
         queue += [("thumbs", c) for c in thumb_chunks[len(first_screen) :]]
         queue += [("meta", c) for c in meta_chunks[1:]]
-        for kind, chunk in queue:
+        self._pending_thumbs = sum(1 for kind, _ in queue if kind == "thumbs")
+        self._pending_meta = len(queue) - self._pending_thumbs
+        self._submit(queue, cancelled, read, total)
+
+    def _submit(
+        self, queue: list[tuple[str, Sequence[Path]]], cancelled: workers.Cancelled, read: Any, total: int
+    ) -> None:
+        """Hand the chunks to the pool a few at a time, one event-loop turn apart: creating forty workers at
+        once kept the GUI thread busy for tens of milliseconds just as a folder opened."""
+        if cancelled.is_set:
+            return
+        now, later = queue[:SUBMIT_SLICE], queue[SUBMIT_SLICE:]
+        if later:
+            QTimer.singleShot(0, partial(self._submit, later, cancelled, read, total))
+        size, root = self._thumb_size, self._cache_root
+        for kind, chunk in now:
             if kind == "thumbs":
-                self._pending_thumbs += 1
                 workers.start(
                     partial(thumbnail_results, chunk, size, root),
                     on_value=partial(self._on_thumbnails, cancelled),
@@ -202,7 +217,6 @@ class PictureLoader(QObject):
                     pool=self.pool,
                 )
             else:
-                self._pending_meta += 1
                 workers.start(
                     partial(read_results, chunk, read),
                     on_value=partial(self._on_metadata, cancelled, total),
