@@ -31,6 +31,8 @@ def window(make_window, folder: Path, qtbot, catalogue):
 
 
 def test_opening_a_folder_indexes_it_and_the_search_box_finds_pictures(qtbot, window, folder: Path) -> None:
+    # Opening the folder indexes it in the background: wait for the index rather than race it.
+    qtbot.waitUntil(lambda: len(window.catalogue.search("nghe an")) == 1, timeout=10_000)
     window.search_box.setText("nghe an")  # folded: finds "Nghệ An"
     window.search_box.returnPressed.emit()
     qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.loader.metadata_done, timeout=10_000)
