@@ -24,6 +24,7 @@ import re
 import secrets
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -776,7 +777,7 @@ def _check_values(
     after: PhotoMetadata,
     wanted: Mapping[str, Change],
     sources: frozenset[str],
-    exif_skipped: set[str] = frozenset(),  # type: ignore[assignment]
+    exif_skipped: AbstractSet[str] = frozenset(),
 ) -> None:
     """Every written value must read back from every source that was written."""
     for key, change in wanted.items():
@@ -799,7 +800,7 @@ def _verify(
     before: PhotoMetadata,
     wanted: Mapping[str, Change],
     sources: frozenset[str],
-    exif_skipped: set[str] = frozenset(),  # type: ignore[assignment]
+    exif_skipped: AbstractSet[str] = frozenset(),
     old_header: jpeg.JpegHeader | None = None,
     new_header: jpeg.JpegHeader | None = None,
 ) -> PhotoMetadata:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
@@ -33,3 +34,15 @@ def exiftool_json(path: Path, *tags: str) -> dict:
     cmd = ["exiftool", "-json", "-G1", "-a", "-struct", "-charset", "iptc=UTF8", *tags, str(path)]
     out = subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
     return json.loads(out.stdout.decode("utf-8"))[0]
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """Run ``captioner ARGV…`` in this process: (exit status, stdout, stderr)."""
+    from captioner.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -11,19 +11,10 @@ from pathlib import Path
 
 import pytest
 from helpers import make_jpeg
+from helpers import run_cli as run
 
 from captioner.catalogue import KNOWN_MIGRATIONS
-from captioner.cli import main
 from captioner.writing import write_fields
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

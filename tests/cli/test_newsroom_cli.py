@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 from helpers import make_jpeg
+from helpers import run_cli as run
 
-from captioner.cli import main
 from captioner.housestyle import HouseStyle, Person, save_house_style
 from captioner.reading import read_metadata
 
 ARTICLE = "bna_1.jpg\n说明一。图片:Thanh Cuong\n\nbna_2.jpg\n说明二。图:清强\n\nbna_3.jpg\n说明三。图片:Thanh Cuong\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

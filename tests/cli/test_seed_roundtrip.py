@@ -12,23 +12,14 @@ from pathlib import Path
 import docx
 import pytest
 from helpers import make_jpeg
+from helpers import run_cli as run
 from PIL import Image
 
-from captioner.cli import main
 from captioner.housestyle import HouseStyle, Person, save_house_style
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_bac7dcb254da50f1.txt"
 SEED_ORDER = [9336, 9297, 9278, 9309, 9326, 9353, 9363, 9384, 9391, 9402, 9413, 9422]
 FILES = [f"bna_{n}.jpg" for n in SEED_ORDER]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def seed_caption_lines() -> list[str]:
