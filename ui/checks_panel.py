@@ -406,6 +406,7 @@ class ChecksPanel(QWidget):
             on_finished=lambda: self._run_finished(cancel),
             cancelled=cancel,
             batch_ms=60,
+            owner=self,
         )
         self._show_summary()
         self._update_actions()
@@ -500,6 +501,7 @@ class ChecksPanel(QWidget):
             on_value=value,
             on_failed=failed,
             on_finished=finished,
+            owner=self,
         )
         return True
 

@@ -285,7 +285,7 @@ class ExportDialog(QDialog):
             if self.sheet is not None:
                 self.refresh_preview()
 
-        workers.start(lambda: _build(paths, style, title), built, finished, failed)
+        workers.start(lambda: _build(paths, style, title), built, finished, failed, owner=self)
 
     def refresh_preview(self) -> None:
         """Render the preview of the chosen format and label (in a worker; cached per format, label, title)."""
@@ -323,7 +323,7 @@ class ExportDialog(QDialog):
                 self._update()
 
         render_fmt = "html" if fmt == "pdf" else fmt
-        workers.start(lambda: _render(sheet, render_fmt), rendered, finished, failed)
+        workers.start(lambda: _render(sheet, render_fmt), rendered, finished, failed, owner=self)
 
     def _show(self, preview: Preview) -> None:
         self.preview = preview
@@ -377,7 +377,7 @@ class ExportDialog(QDialog):
             self.saving = False
             self._update()
 
-        workers.start(lambda: _export(sheet, fmt, Path(out)), written, finished, failed)
+        workers.start(lambda: _export(sheet, fmt, Path(out)), written, finished, failed, owner=self)
         return True
 
     def reject(self) -> None:

@@ -480,7 +480,7 @@ class ImportArticleDialog(QDialog):
                 self.planning = False
                 self._show_error(str(exc))
 
-        workers.start(lambda: _read(path), on_value=read, on_failed=failed)
+        workers.start(lambda: _read(path), on_value=read, on_failed=failed, owner=self)
 
     def set_article_text(self, text: str, name: str = "pasted text") -> None:
         """Show `text` as the article (named `name` in messages) and work out the changes at once."""
@@ -536,7 +536,7 @@ class ImportArticleDialog(QDialog):
                 self.planning = False
                 self._update()
 
-        workers.start(lambda: _plan(text, name, folder, style, people), planned, finished, failed)
+        workers.start(lambda: _plan(text, name, folder, style, people), planned, finished, failed, owner=self)
 
     # --- applying -------------------------------------------------------------------------------------------
 
@@ -591,6 +591,7 @@ class ImportArticleDialog(QDialog):
             on_value=outcome,
             on_failed=failed,
             on_finished=finished,
+            owner=self,
         )
         return True
 

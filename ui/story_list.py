@@ -325,7 +325,7 @@ class StoryListWidget(QWidget):
                 self.loading = False
                 self._show_title()
 
-        workers.start(lambda: load_story(catalogue, story), loaded, finished, failed)
+        workers.start(lambda: load_story(catalogue, story), loaded, finished, failed, owner=self)
 
     def paths(self) -> list[Path]:
         """The pictures in the order shown."""
@@ -374,7 +374,7 @@ class StoryListWidget(QWidget):
             if self._dirty and not error:
                 self._save()  # moved again while saving: write the latest order
 
-        workers.start(lambda: save_order(catalogue, story, paths), saved, finished, failed)
+        workers.start(lambda: save_order(catalogue, story, paths), saved, finished, failed, owner=self)
 
     # --- display --------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -101,16 +102,33 @@ def start(
     batch_ms: float = 0.0,
     priority: int = 0,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
 ) -> GeneratorWorker:
-    """Start `factory` on `pool` (the global one by default), wiring the given callbacks; returns the worker."""
+    """Start `factory` on `pool` (the global one by default), wiring the given callbacks; returns the worker.
+
+    With `owner` (the widget the callbacks update), a callback that arrives after the owner was destroyed
+    is dropped instead of touching deleted widgets (a dialog closed while its worker still runs).
+    """
     worker = GeneratorWorker(factory, cancelled, batch_ms)
     if on_value is not None:
-        worker.signals.yielded.connect(on_value)
+        worker.signals.yielded.connect(_while_alive(owner, on_value))
     if on_failed is not None:
-        worker.signals.failed.connect(on_failed)
+        worker.signals.failed.connect(_while_alive(owner, on_failed))
     if on_finished is not None:
-        worker.signals.finished.connect(on_finished)
+        worker.signals.finished.connect(_while_alive(owner, on_finished))
     GeneratorWorker._live.add(worker)
     worker.signals.finished.connect(lambda: GeneratorWorker._live.discard(worker))
     (pool or QThreadPool.globalInstance()).start(worker, priority)
     return worker
+
+
+def _while_alive(owner: QObject | None, callback: Callable[..., None]) -> Callable[..., None]:
+    """`callback`, skipped once `owner`'s C++ object is gone."""
+    if owner is None:
+        return callback
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+
+    return call
