@@ -85,13 +85,26 @@ def open_image(path: Path, data: bytes | None = None) -> Any:
     try:
         image.readMetadata()
     except exiv2.Exiv2Error as exc:
-        raise ReadError(path, f"damaged metadata ({_exiv2_reason(exc)})") from None
+        reason = _exiv2_reason(exc)
+        damaged = exc.args and exc.args[0] in _DAMAGED
+        raise ReadError(path, reason if damaged else f"damaged metadata ({reason})") from None
     return image
 
 
+_DAMAGED = (
+    exiv2.ErrorCode.kerFailedToReadImageData,
+    exiv2.ErrorCode.kerInputDataReadFailed,
+    exiv2.ErrorCode.kerCorruptedMetadata,
+)
+
+
 def _exiv2_reason(exc: Exception) -> str:
-    msg = exc.args[1] if len(exc.args) > 1 else str(exc)
-    return str(msg).strip().rstrip(".") or type(exc).__name__
+    """exiv2's reason, in an editor's words first where we know what it means."""
+    code = exc.args[0] if exc.args else None
+    msg = str(exc.args[1] if len(exc.args) > 1 else exc).strip().rstrip(".") or type(exc).__name__
+    if code in _DAMAGED:
+        return f"not a picture, or a damaged one ({msg.lower()})"
+    return msg
 
 
 def _stat_regular(path: Path) -> os.stat_result:

@@ -128,6 +128,10 @@ class CatalogueDatabase:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._busy = threading.RLock()
+        """Held through every outermost transaction, and by close(): a connection is never closed under a
+        thread that is using it (SQLite crashes the process then, rather than raising)."""
+        self._closed = False
 
     # connection and schema
 
@@ -167,8 +171,9 @@ class CatalogueDatabase:
         return cls.open(path) if Path(path).is_file() else None
 
     def close(self) -> None:
-        """Close every connection this catalogue opened, in any thread."""
-        with self._lock:
+        """Close every connection this catalogue opened, in any thread (after any transaction under way)."""
+        with self._busy, self._lock:
+            self._closed = True
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
@@ -185,6 +190,8 @@ class CatalogueDatabase:
         """This thread's SQLite connection (opened on first use in each thread)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            if self._closed:
+                raise CatalogueError("the catalogue was closed")
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             try:
                 conn.row_factory = sqlite3.Row
@@ -233,19 +240,22 @@ class CatalogueDatabase:
             finally:
                 self._local.depth -= 1
             return
-        conn.execute("BEGIN IMMEDIATE")
-        self._local.depth = 1
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            self._local.folder_ids = {}
-            raise
-        else:
-            conn.execute("COMMIT")
-        finally:
-            self._local.depth = 0
+        with self._busy:
+            if self._closed:
+                raise CatalogueError("the catalogue was closed")
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.depth = 1
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                self._local.folder_ids = {}
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._local.depth = 0
 
     def _migrate(self) -> None:
         try:

@@ -238,8 +238,11 @@ class PhotosMixin(CatalogueDatabase):
 
     @_guarded
     def record_batch_item(self, item: BatchItem) -> None:
-        """Record one outcome of :func:`captioner.writing.write_batch`, written or failed."""
+        """Record one outcome of :func:`captioner.writing.write_batch`, written or failed (not a failure on a
+        path that is no file at all: there is nothing whose history it would be)."""
         result = item.result
+        if result is None and not os.path.isfile(item.path):
+            return
         self.record_write(
             item.path,
             item.changes,

@@ -46,6 +46,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: with `command`, only the module that registers it; otherwise every command."""
     parser = _Parser(prog="captioner", description="Captions and credits for newsroom photos.")
+    parser.add_argument("--catalogue", dest="catalogue_before", metavar="PATH", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     home = COMMAND_HOME.get(command or "")
@@ -71,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(first)
     args = parser.parse_args(argv)
+    if getattr(args, "catalogue", None) is None and args.catalogue_before:
+        args.catalogue = args.catalogue_before  # `captioner --catalogue X show F` works too
     return run_command(args)
 
 

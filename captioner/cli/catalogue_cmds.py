@@ -9,7 +9,7 @@ from typing import Any
 
 from captioner.catalogue import Catalogue, CorruptCatalogueError, normalise_path, resolve_catalogue_path, set_aside
 from captioner.cli.common import EXIT_FAILED, EXIT_OK, add_command, error, print_json
-from captioner.errors import CatalogueError, UsageError
+from captioner.errors import CaptionerError, CatalogueError, UsageError
 from captioner.scan import ScanProgress, ScanReport, scan
 
 
@@ -244,6 +244,11 @@ def cmd_story(args: argparse.Namespace) -> int:
     if action in ("list", "show"):
         with _open_existing(args) as catalogue:
             return _story_listing(catalogue, args)
+    failed = 0
+    if action in ("create", "add"):
+        files, failed = _pictures_only(files)
+        if failed and not files and action == "add":
+            return EXIT_FAILED
     with _open(args) as catalogue:
         if action == "create":
             catalogue.create_story(args.name, files, replace=args.replace)
@@ -255,7 +260,27 @@ def cmd_story(args: argparse.Namespace) -> int:
             catalogue.move_in_story(args.name, Path(args.file), _position(args.position) or 0)
         else:
             catalogue.delete_story(args.name)
-    return EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _pictures_only(files: list[Path]) -> tuple[list[Path], int]:
+    """The existing files that are pictures Captioner can read; one line on stderr for each that is not."""
+    from captioner.reading import read_metadata
+
+    good: list[Path] = []
+    failed = 0
+    for path in files:
+        if not path.exists():
+            good.append(path)  # the catalogue refuses a missing file itself (a usage error)
+            continue
+        try:
+            read_metadata(path)
+        except CaptionerError as exc:
+            error(f"{exc} (not added to the story)")
+            failed += 1
+            continue
+        good.append(path)
+    return good, failed
 
 
 def _story_listing(catalogue: Catalogue, args: argparse.Namespace) -> int:

@@ -125,6 +125,10 @@ def changes_from_args(args: argparse.Namespace) -> dict[str, Change]:
             continue
         if f.key in changes:
             raise UsageError(f"--{f.key.replace('_', '-')} and --clear {f.key} contradict each other")
+        given = value if isinstance(value, list) else [value]
+        if not any(v.strip() for v in given):
+            # An empty shell variable must not wipe a photographer's name: clearing is said out loud.
+            raise UsageError(f"--{f.key.replace('_', '-')} is empty; to remove the field use --clear {f.key}")
         if f.key in LIST_KEYS:
             changes[f.key] = [v for v in value if v.strip()]
         elif f.is_lang_alt and check_language(args.lang) != "x-default":

@@ -136,7 +136,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             }
         )
     else:
-        sys.stdout.write(f"{len(paths)} pictures checked: {errors} errors, {warnings} warnings\n")
+        sys.stdout.write(
+            f"{_count(len(paths), 'picture')} checked: {_count(errors, 'error')}, {_count(warnings, 'warning')}\n"
+        )
     return EXIT_FAILED if has_errors(findings) or failed else EXIT_OK
 
 
@@ -272,3 +274,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = create_demo(Path(args.folder) if args.folder else None)
     sys.stdout.write(f"{folder}\n")
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 picture``, ``2 pictures``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
