@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
+from captioner.catalogue import Catalogue
 from captioner.writing import write_fields
 
 CAPTIONS = [
@@ -87,3 +88,11 @@ def window(make_window, folder: Path, qtbot):
     win.open_folder(folder)
     wait_loaded(qtbot, win)
     return win
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
+    """A fresh catalogue for the window under test, closed after it."""
+    cat = Catalogue.open(tmp_path / "catalogue.sqlite")
+    yield cat
+    cat.close()

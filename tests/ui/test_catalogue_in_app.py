@@ -10,15 +10,6 @@ from conftest import wait_loaded
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QApplication
 
-from captioner.catalogue import Catalogue
-
-
-@pytest.fixture
-def catalogue(tmp_path: Path):
-    cat = Catalogue.open(tmp_path / "catalogue.sqlite")
-    yield cat
-    cat.close()
-
 
 @pytest.fixture
 def window(make_window, folder: Path, qtbot, catalogue):

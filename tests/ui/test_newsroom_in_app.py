@@ -9,15 +9,6 @@ import pytest
 from conftest import wait_loaded
 from PySide6.QtWidgets import QApplication
 
-from captioner.catalogue import Catalogue
-
-
-@pytest.fixture
-def catalogue(tmp_path: Path):
-    cat = Catalogue.open(tmp_path / "catalogue.sqlite")
-    yield cat
-    cat.close()
-
 
 @pytest.fixture
 def window(make_window, folder: Path, qtbot, catalogue):
