@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -150,6 +151,31 @@ def digest_state(app13: list[bytes]) -> str:
     return "current" if hashlib.md5(iptc.data).digest() == digest.data else "stale"
 
 
+def segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """The segments of a JPEG in memory up to its image data, as (marker code, start, end) byte offsets;
+    the payload is ``data[start + 4 : end]``."""
+    if not data.startswith(b"\xff\xd8"):
+        raise JpegError("not a JPEG file")
+    pos = 2
+    while True:
+        if pos + 2 > len(data) or data[pos] != 0xFF:
+            raise JpegError("corrupt JPEG segment marker")
+        code = data[pos + 1]
+        if code in _STANDALONE:
+            pos += 2
+            continue
+        if code in (0xDA, 0xD9):
+            return
+        if pos + 4 > len(data):
+            raise JpegError("JPEG ends inside a segment")
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        end = pos + 2 + length
+        if length < 2 or end > len(data):
+            raise JpegError("corrupt JPEG segment length")
+        yield code, pos, end
+        pos = end
+
+
 def _segment(marker: int, payload: bytes) -> bytes:
     return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
 
@@ -159,40 +185,23 @@ def fix_iptc_digest(data: bytes) -> bytes:
 
     A file with IIM but no digest gets one, as Photoshop and ExifTool do, so MWG readers know XMP is in step.
     """
-    stream = io.BytesIO(data)
-    if stream.read(2) != b"\xff\xd8":
-        raise JpegError("not a JPEG file")
     spans: list[tuple[int, int]] = []  # (start, end) of each Photoshop APP13 segment
     payloads: list[bytes] = []
-    while True:
-        start = stream.tell()
-        marker = stream.read(2)
-        if len(marker) < 2 or marker[0] != 0xFF:
-            raise JpegError("corrupt JPEG segment marker")
-        code = marker[1]
-        if code in _STANDALONE:
-            continue
-        if code in (0xDA, 0xD9):
-            break
-        (length,) = struct.unpack(">H", stream.read(2))
-        if code != 0xED:
-            stream.seek(length - 2, io.SEEK_CUR)
-            continue
-        payload = stream.read(length - 2)
-        if payload.startswith(PHOTOSHOP_HEADER):
-            spans.append((start, start + 2 + length))
-            payloads.append(payload[len(PHOTOSHOP_HEADER) :])
+    for code, start, end in segments(data):
+        if code == 0xED and data.startswith(PHOTOSHOP_HEADER, start + 4):
+            spans.append((start, end))
+            payloads.append(data[start + 4 + len(PHOTOSHOP_HEADER) : end])
     if not spans:
         return data
     irb = fixed_resources(b"".join(payloads))
     if irb is None:
         return data
     chunk = _MAX_SEGMENT_PAYLOAD - len(PHOTOSHOP_HEADER)
-    segments = b"".join(
+    rebuilt = b"".join(
         _segment(0xED, PHOTOSHOP_HEADER + irb[i : i + chunk]) for i in range(0, max(len(irb), 1), chunk)
     )
     view = memoryview(data)
-    pieces: list[bytes | memoryview] = [view[: spans[0][0]], segments]
+    pieces: list[bytes | memoryview] = [view[: spans[0][0]], rebuilt]
     for (_, end), nxt in zip(spans, [*spans[1:], None], strict=True):
         pieces.append(view[end : nxt[0] if nxt else None])
     return b"".join(pieces)
@@ -264,31 +273,24 @@ _MP_ENTRY_TAG = 0xB002
 def _mpf_entries(data: bytes) -> tuple[int, str, int, int] | None:
     """Where the MP entry table of a JPEG's MPF (APP2) index is: (TIFF header offset, byte order, table offset,
     entry count), or None when there is no well-formed MPF index before the image data."""
-    stream = io.BytesIO(data)
-    if stream.read(2) != b"\xff\xd8":
+    try:
+        found = [start for code, start, _ in segments(data) if code == 0xE2 and data.startswith(MPF_HEADER, start + 4)]
+    except JpegError:
         return None
-    while True:
-        marker = stream.read(2)
-        if len(marker) < 2 or marker[0] != 0xFF or marker[1] in (0xDA, 0xD9):
-            return None
-        if marker[1] in _STANDALONE:
-            continue
-        (length,) = struct.unpack(">H", stream.read(2))
-        start = stream.tell()
-        if marker[1] == 0xE2 and stream.read(4) == MPF_HEADER:
-            tiff = start + 4
-            order = {b"II": "<", b"MM": ">"}.get(data[tiff : tiff + 2])
-            if order is None:
-                return None
-            (ifd,) = struct.unpack(order + "I", data[tiff + 4 : tiff + 8])
-            pos = tiff + ifd
-            (count,) = struct.unpack(order + "H", data[pos : pos + 2])
-            for i in range(count):
-                tag, _typ, n, value = struct.unpack(order + "HHII", data[pos + 2 + 12 * i : pos + 14 + 12 * i])
-                if tag == _MP_ENTRY_TAG and n % 16 == 0 and tiff + value + n <= len(data):
-                    return tiff, order, tiff + value, n // 16
-            return None
-        stream.seek(start + length - 2)
+    if not found:
+        return None
+    tiff = found[0] + 4 + len(MPF_HEADER)
+    order = {b"II": "<", b"MM": ">"}.get(data[tiff : tiff + 2])
+    if order is None:
+        return None
+    (ifd,) = struct.unpack(order + "I", data[tiff + 4 : tiff + 8])
+    pos = tiff + ifd
+    (count,) = struct.unpack(order + "H", data[pos : pos + 2])
+    for i in range(count):
+        tag, _typ, n, value = struct.unpack(order + "HHII", data[pos + 2 + 12 * i : pos + 14 + 12 * i])
+        if tag == _MP_ENTRY_TAG and n % 16 == 0 and tiff + value + n <= len(data):
+            return tiff, order, tiff + value, n // 16
+    return None
 
 
 def fix_mpf(old: bytes, new: bytes, old_sos: int, new_sos: int) -> bytes:
