@@ -5,23 +5,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "Captioner"
 
 
 def data_dir() -> Path:
     """User data folder: the default catalogue and the demo folder live here."""
+    import platformdirs  # on first use: start-up time of every command
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def config_dir() -> Path:
     """User config folder: the house style TOML file lives here."""
+    import platformdirs  # on first use: start-up time of every command
+
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
 def cache_dir() -> Path:
     """User cache folder: thumbnails."""
+    import platformdirs  # on first use: start-up time of every command
+
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 

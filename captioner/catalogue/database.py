@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
+from captioner import paths
 from captioner.catalogue.rows import _INSERT_FTS, _fts_values
 from captioner.catalogue.schema import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from captioner.errors import CatalogueError
@@ -22,8 +23,8 @@ from captioner.errors import CatalogueError
 if TYPE_CHECKING:
     import sqlite_utils
 
-ENV_VAR = "CAPTIONER_CATALOGUE"
-DEFAULT_NAME = "catalogue.sqlite"
+ENV_VAR = paths.CATALOGUE_ENV
+DEFAULT_NAME = paths.CATALOGUE_NAME
 BUSY_TIMEOUT_S = 30.0
 """How long a connection waits for another process's write lock before giving up."""
 
@@ -37,12 +38,7 @@ class CorruptCatalogueError(CatalogueError):
 
 def resolve_catalogue_path(arg: str | os.PathLike[str] | None) -> Path:
     """Where the catalogue is: `arg` (``--catalogue``), else ``$CAPTIONER_CATALOGUE``, else the user data folder."""
-    chosen = arg or os.environ.get(ENV_VAR)
-    if not chosen:
-        from captioner import paths  # platformdirs, only when it is needed
-
-        chosen = paths.data_dir() / DEFAULT_NAME
-    return Path(chosen).expanduser().absolute()
+    return paths.catalogue_path(arg)
 
 
 def login_name() -> str:
